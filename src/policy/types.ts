@@ -1,0 +1,45 @@
+import type { Severity } from '../scanners/finding.js';
+
+/** An allowed base: an image reference to resolve, or diff_ids pinned offline. */
+export type AllowedBase =
+  | { reference: string }
+  | { digest?: string; diffIds: string[]; name?: string };
+
+export interface Waiver {
+  id: string;
+  package?: string;
+  reason: string;
+  /** ISO date (YYYY-MM-DD): the last day the waiver applies. */
+  expires: string;
+}
+
+/** A validated policy. A rule that is absent is not evaluated. */
+export interface Policy {
+  apiVersion: 'image-gate/v1';
+  rules: {
+    'base-image'?: { allowed: AllowedBase[] };
+    'non-root'?: boolean;
+    secrets?: { allowPaths: string[] } | boolean;
+    vulnerabilities?: {
+      severity: Severity;
+      ignoreUnfixed: boolean;
+      ignore: Waiver[];
+      scanners?: ('trivy' | 'grype')[];
+      scope: 'all' | 'own-layers';
+      /** e.g. `24h`; a scanner database older than this fails closed. */
+      maxDbAge?: string;
+      /** Seconds a scanner may run before it is killed. */
+      timeout?: number;
+    };
+  };
+}
+
+/** A policy with where it came from, for the report. */
+export interface LoadedPolicy {
+  policy: Policy;
+  /** File path, or `built-in default`. */
+  source: string;
+  /** sha256 of the file bytes (or of the canonical built-in text). */
+  digest: string;
+  builtIn: boolean;
+}
