@@ -1,0 +1,109 @@
+import { GateError } from '../../errors.js';
+import { sha256 } from '../digest.js';
+import { MediaType, layerDescriptors, parseConfig, platformOf, type ImageManifest } from '../manifest.js';
+import { parseRegistryName, formatRegistryName } from '../reference.js';
+import type { Image } from '../types.js';
+import { archiveStore, type FileStore, MAX_METADATA_BYTES } from './store.js';
+
+interface ArchiveEntry {
+  Config: string;
+  RepoTags?: string[] | null;
+  Layers: string[];
+}
+
+/**
+ * `docker-archive:FILE[:REF]`: the output of `docker save`, read in place.
+ *
+ * The archive has no registry manifest, so one is made the way skopeo makes it (a Docker
+ * schema 2 manifest, compact JSON, layers as stored): its digest then equals what
+ * `skopeo inspect docker-archive:…` reports.
+ */
+export async function openDockerArchive(file: string, ref: string | undefined, reference: string, cleanup?: () => Promise<void>): Promise<Image> {
+  const store = await archiveStore(file);
+  const entry = pickEntry(await readEntries(store), ref, file);
+  const configBytes = await store.read(entry.Config, MAX_METADATA_BYTES);
+  const config = parseConfig(configBytes, `${file} ${entry.Config}`);
+  if (entry.Layers.length !== config.rootfs.diff_ids.length) {
+    throw new GateError('format', `${file}: manifest.json lists ${entry.Layers.length} layers but the config has ${config.rootfs.diff_ids.length} diff_ids`);
+  }
+  const layerSizes = await Promise.all(entry.Layers.map((l) => store.size(l)));
+  const manifest: ImageManifest = {
+    schemaVersion: 2,
+    mediaType: MediaType.dockerManifest,
+    config: { mediaType: MediaType.dockerConfig, size: configBytes.length, digest: sha256(configBytes) },
+    // docker save stores layers uncompressed, so the blob digest is the diffID.
+    layers: entry.Layers.map((_, i) => ({
+      mediaType: MediaType.dockerLayerTar,
+      size: layerSizes[i]!,
+      digest: config.rootfs.diff_ids[i]!,
+    })),
+  };
+  const manifestBytes = Buffer.from(JSON.stringify(manifest));
+  const layers = layerDescriptors(manifest, config, file);
+  return {
+    reference,
+    manifestDigest: sha256(manifestBytes),
+    manifestMediaType: MediaType.dockerManifest,
+    manifestBytes,
+    configDigest: manifest.config.digest,
+    config,
+    platform: platformOf(config),
+    layers,
+    openLayer: async (layer) => store.stream(entry.Layers[layer.index]!),
+    close: async () => {
+      await cleanup?.();
+    },
+  };
+}
+
+async function readEntries(store: FileStore): Promise<ArchiveEntry[]> {
+  if (!(await store.exists('manifest.json'))) {
+    throw new GateError('format', `${store.where}: not a docker-archive (no manifest.json)`);
+  }
+  let entries: unknown;
+  try {
+    entries = JSON.parse((await store.read('manifest.json', MAX_METADATA_BYTES)).toString('utf8'));
+  } catch {
+    throw new GateError('format', `${store.where}: manifest.json is not valid JSON`);
+  }
+  if (!Array.isArray(entries) || entries.length === 0 || !entries.every(isEntry)) {
+    throw new GateError('format', `${store.where}: manifest.json does not describe any image`);
+  }
+  return entries;
+}
+
+function isEntry(e: unknown): e is ArchiveEntry {
+  const x = e as ArchiveEntry;
+  return typeof x?.Config === 'string' && Array.isArray(x.Layers) && x.Layers.every((l) => typeof l === 'string');
+}
+
+function pickEntry(entries: ArchiveEntry[], ref: string | undefined, file: string): ArchiveEntry {
+  if (ref?.startsWith('@')) {
+    const e = entries[Number(ref.slice(1))];
+    if (!e) throw new GateError('not-found', `${file}: no image at index ${ref}`);
+    return e;
+  }
+  if (ref) {
+    const want = canonical(ref);
+    const e = entries.find((x) => (x.RepoTags ?? []).some((t) => canonical(t) === want));
+    if (!e) throw new GateError('not-found', `${file}: no image tagged "${ref}" (available: ${tags(entries)})`);
+    return e;
+  }
+  if (entries.length !== 1) {
+    throw new GateError('usage', `${file}: the archive holds ${entries.length} images; name one (available: ${tags(entries)})`);
+  }
+  return entries[0]!;
+}
+
+function canonical(tag: string): string {
+  try {
+    return formatRegistryName(parseRegistryName(tag));
+  } catch {
+    return tag;
+  }
+}
+
+function tags(entries: ArchiveEntry[]): string {
+  return entries.map((e, i) => (e.RepoTags ?? []).join(' ') || `@${i}`).join(', ');
+}
+

@@ -1,0 +1,71 @@
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { GateError } from '../../errors.js';
+import { TarArchive } from './tar-index.js';
+
+/** Files of an image layout, whether in a directory or inside a tar archive. */
+export interface FileStore {
+  readonly where: string;
+  exists(name: string): Promise<boolean>;
+  /** Size in bytes; GateError('format') when the member is missing. */
+  size(name: string): Promise<number>;
+  read(name: string, maxBytes: number): Promise<Buffer>;
+  stream(name: string): Readable;
+}
+
+export function directoryStore(dir: string): FileStore {
+  const root = resolve(dir);
+  const inside = (name: string): string => {
+    const p = resolve(join(root, name));
+    // Paths come from manifests (docker-archive's `Layers`): never read outside the layout.
+    if (p !== root && !p.startsWith(root + sep)) {
+      throw new GateError('format', `${dir}: refers to "${name}" outside the layout`);
+    }
+    return p;
+  };
+  return {
+    where: dir,
+    async exists(name) {
+      return stat(inside(name)).then(
+        (s) => s.isFile(),
+        () => false,
+      );
+    },
+    async size(name) {
+      const s = await stat(inside(name)).catch(() => undefined);
+      if (!s?.isFile()) throw new GateError('format', `${dir}: ${name} is missing`);
+      return s.size;
+    },
+    async read(name, maxBytes) {
+      const p = inside(name);
+      const s = await stat(p).catch(() => {
+        throw new GateError('not-found', `${dir}: ${name} does not exist`);
+      });
+      if (s.size > maxBytes) throw new GateError('limit', `${dir}: ${name} is larger than ${maxBytes} bytes`);
+      return readFile(p);
+    },
+    stream(name) {
+      return createReadStream(inside(name), { highWaterMark: 1 << 20 });
+    },
+  };
+}
+
+export async function archiveStore(path: string): Promise<FileStore> {
+  const tar = await TarArchive.open(path);
+  return {
+    where: path,
+    exists: async (name) => tar.has(name),
+    size: async (name) => {
+      const m = tar.member(name);
+      if (!m) throw new GateError('format', `${path}: ${name} is missing from the archive`);
+      return m.size;
+    },
+    read: (name, maxBytes) => tar.readBytes(name, maxBytes),
+    stream: (name) => tar.stream(name),
+  };
+}
+
+/** Manifests and configs are small; a bigger one is hostile or broken. */
+export const MAX_METADATA_BYTES = 8 << 20;

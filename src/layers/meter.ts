@@ -1,0 +1,34 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+
+/**
+ * Hashes and counts the bytes that pass through, so a digest is checked on the same pass that
+ * feeds the next stage. `limit` bounds what a hostile layer may expand to.
+ */
+export class DigestMeter extends Transform {
+  readonly hash: Hash = createHash('sha256');
+  bytes = 0;
+
+  constructor(
+    private readonly limit: number,
+    private readonly onLimit: (bytes: number) => Error,
+    private readonly onBytes?: (n: number) => void,
+  ) {
+    super({ highWaterMark: 1 << 20 });
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.limit) {
+      done(this.onLimit(this.bytes));
+      return;
+    }
+    this.hash.update(chunk);
+    this.onBytes?.(chunk.length);
+    done(null, chunk);
+  }
+
+  digest(): string {
+    return `sha256:${this.hash.digest('hex')}`;
+  }
+}
