@@ -5,7 +5,6 @@ import { formatReference, parseReference } from './reference.js';
 import { openDaemonImage } from './sources/daemon.js';
 import { openDockerArchive } from './sources/docker-archive.js';
 import { openOciArchive, openOciLayout } from './sources/oci-layout.js';
-import { openRegistryImage } from './sources/registry.js';
 import type { Image } from './types.js';
 
 export interface OpenOptions {
@@ -26,12 +25,15 @@ export async function openImage(input: string, options: OpenOptions = {}): Promi
   const reference = formatReference(ref);
   const platform = parsePlatform(options.platform ?? 'linux/amd64');
   switch (ref.transport) {
-    case 'docker':
+    case 'docker': {
+      // Loaded on demand: layouts and archives need no HTTP stack.
+      const { openRegistryImage } = await import('./sources/registry.js');
       return openRegistryImage(ref.name, platform, reference, {
         tlsVerify: options.tlsVerify ?? true,
         ...(options.dockerConfigDir ? { dockerConfigDir: options.dockerConfigDir } : {}),
         log: options.log ?? silentLogger,
       });
+    }
     case 'oci':
       return openOciLayout(ref.path, ref.ref, platform, reference);
     case 'oci-archive':

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what the tests need when it is missing
+# (npm packages, Debian's docker.io, docker-registry, skopeo, busybox-static), starts dockerd on a
+# private socket and a registry on 127.0.0.1, builds the test images, runs every test on Node 20
+# and on Node 24, and stops what it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "npm dependencies"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+step "system packages"
+bash test/env/setup.sh
+
+step "docker engine and registry on 127.0.0.1"
+started=$(bash test/env/start.sh)
+# shellcheck disable=SC1091
+source "${IMAGE_GATE_TEST_DIR:-/tmp/image-gate-test}/env.sh"
+stop_services() {
+  if [ "$started" = "started" ]; then bash "$root/test/env/stop.sh" || true; fi
+}
+trap stop_services EXIT
+
+step "test images"
+bash test/images/build.sh
+
+step "type check, lint, format"
+npx tsc --noEmit -p tsconfig.json
+npx eslint --max-warnings=0 src test scripts
+npx prettier --check . >/dev/null || { npx prettier --check . ; exit 1; }
+
+step "dist/ is what the sources build"
+npm run bundle --silent
+if [ -n "${CI:-}" ] && ! git diff --quiet -- dist; then
+  git --no-pager diff --stat -- dist
+  echo "dist/ differs from a fresh build: run 'npm run bundle' and commit dist/" >&2
+  exit 1
+fi
+
+step "tests on Node $(node --version)"
+npx vitest run
+
+step "tests on Node 24"
+node24=$(bash scripts/node24.sh)
+"$node24" --version
+"$node24" node_modules/vitest/vitest.mjs run
