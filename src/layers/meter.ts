@@ -18,6 +18,12 @@ export class DigestMeter extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    // Return to the producer first: zlib hands the next chunk to the thread pool only after its
+    // push() returns, so hashing inside push() would serialise inflate and hash.
+    setImmediate(() => this.consume(chunk, done));
+  }
+
+  private consume(chunk: Buffer, done: TransformCallback): void {
     this.bytes += chunk.length;
     if (this.bytes > this.limit) {
       done(this.onLimit(this.bytes));
