@@ -54,6 +54,11 @@ export interface ScanReport {
   artifactName?: string;
   /** Image identity the report records (repo digests, image id / config digest), when present. */
   imageIds: string[];
+  /**
+   * The image's layer diff_ids, bottom first, when the report records them. Kept apart from
+   * `imageIds` because images that share a base share these: they order layers, not identify.
+   */
+  layerDiffIds?: string[];
   findings: Finding[];
   scannerVersion?: string;
   /** The vulnerability database's build time, when the report records it. */
