@@ -26,8 +26,8 @@ export async function inspect(options: InspectOptions): Promise<InspectInfo> {
       config: {
         user: c.User ?? '',
         env: c.Env ?? [],
-        entrypoint: c.Entrypoint ?? null,
-        cmd: c.Cmd ?? null,
+        entrypoint: c.Entrypoint ?? [],
+        cmd: c.Cmd ?? [],
         workingDir: c.WorkingDir ?? '',
         labels: c.Labels ?? {},
         history: image.config.history ?? [],

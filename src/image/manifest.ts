@@ -84,28 +84,6 @@ export function parsePlatform(text: string): Platform {
   return variant ? { os, architecture, variant } : { os, architecture };
 }
 
-/** Picks the manifest for a platform from an index; attestation manifests are never chosen. */
-export function selectPlatform(index: ImageIndex, want: Platform, where: string): Descriptor {
-  const candidates = index.manifests.filter(
-    (d) => d.platform && d.platform.os !== 'unknown' && d.platform.architecture !== 'unknown',
-  );
-  const match =
-    candidates.find((d) => samePlatform(d.platform!, want, true)) ??
-    candidates.find((d) => samePlatform(d.platform!, want, false));
-  if (match) return match;
-  const available = candidates.map((d) => formatPlatform(d.platform!)).join(', ') || 'none';
-  throw new GateError(
-    'not-found',
-    `${where}: no image for platform ${formatPlatform(want)} (available: ${available})`,
-  );
-}
-
-function samePlatform(have: Platform, want: Platform, strictVariant: boolean): boolean {
-  if (have.os !== want.os || have.architecture !== want.architecture) return false;
-  if (!strictVariant) return true;
-  return (have.variant ?? '') === (want.variant ?? '');
-}
-
 export function compressionOf(mediaType: string, where: string): Compression {
   if (mediaType.endsWith('+gzip') || mediaType.endsWith('.tar.gzip') || mediaType === MediaType.dockerLayerGzip) {
     return 'gzip';

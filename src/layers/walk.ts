@@ -16,8 +16,14 @@ export interface WalkOptions {
   /** Largest expansion ratio a compressed layer may have (gzip cannot exceed ~1032:1). */
   maxRatio?: number;
   maxEntriesPerLayer?: number;
-  /** Called with compressed bytes read so far, for progress display. */
-  onProgress?: (bytes: number) => void;
+  /** Told how many compressed bytes there are and how many were read, for a progress meter. */
+  progress?: Progress;
+}
+
+export interface Progress {
+  start(totalBytes: number): void;
+  update(doneBytes: number): void;
+  end(): void;
 }
 
 const DEFAULTS = {
@@ -38,11 +44,13 @@ export async function walkImage(image: Image, analyzers: Analyzer[], options: Wa
   const stats: LayerStats[] = new Array(image.layers.length);
   // Biggest first, so the last layer to finish is a small one.
   const queue = [...image.layers].sort((a, b) => b.size - a.size);
-  let progress = 0;
-  const onBytes = opts.onProgress
+  const meter = opts.progress;
+  let done = 0;
+  meter?.start(image.layers.reduce((sum, l) => sum + l.size, 0));
+  const onBytes = meter
     ? (n: number): void => {
-        progress += n;
-        opts.onProgress!(progress);
+        done += n;
+        meter.update(done);
       }
     : undefined;
   const worker = async (): Promise<void> => {
@@ -50,7 +58,11 @@ export async function walkImage(image: Image, analyzers: Analyzer[], options: Wa
       stats[layer.index] = await walkLayer(image, layer, analyzers, opts, onBytes);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, queue.length)) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, queue.length)) }, worker));
+  } finally {
+    meter?.end();
+  }
   return stats;
 }
 

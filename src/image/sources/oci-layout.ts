@@ -6,9 +6,9 @@ import {
   parseConfig,
   parseManifest,
   platformOf,
-  selectPlatform,
 } from '../manifest.js';
 import type { Image, Platform } from '../types.js';
+import { selectPlatform } from '../platform.js';
 import { archiveStore, directoryStore, type FileStore, MAX_METADATA_BYTES } from './store.js';
 
 const REF_NAME = 'org.opencontainers.image.ref.name';

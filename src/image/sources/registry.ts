@@ -1,9 +1,10 @@
 import { GateError } from '../../errors.js';
-import { layerDescriptors, MANIFEST_ACCEPT, parseConfig, parseManifest, platformOf, selectPlatform } from '../manifest.js';
+import { layerDescriptors, MANIFEST_ACCEPT, parseConfig, parseManifest, platformOf, } from '../manifest.js';
 import type { RegistryName } from '../reference.js';
 import { RegistryClient, type RegistryClientOptions } from '../registry/client.js';
 import type { Image, Platform } from '../types.js';
 import { MAX_METADATA_BYTES } from './store.js';
+import { selectPlatform } from '../platform.js';
 
 /** `docker://HOST/REPO:TAG|@DIGEST`: read straight from the registry, every blob verified. */
 export async function openRegistryImage(

@@ -1,12 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { FilesystemAnalyzer } from '../../../src/analyze/filesystem.js';
 import { openImage } from '../../../src/image/open.js';
 import type { Analyzer, FileEntry } from '../../../src/layers/types.js';
 import { walkImage } from '../../../src/layers/walk.js';
-import { buildOciImage, sha256, tarOf } from '../../helpers/oci-builder.js';
+import { buildOciImage, sha256 } from '../../helpers/oci-builder.js';
 
 async function walk(ref: string, analyzers: Analyzer[] = []) {
   const image = await openImage(ref);

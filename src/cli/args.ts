@@ -1,0 +1,138 @@
+import { parseArgs } from 'node:util';
+import { GateError } from '../errors.js';
+
+export type Command =
+  | { command: 'inspect'; image: string; format: 'table' | 'json'; common: CommonFlags }
+  | {
+      command: 'check';
+      image: string;
+      policy?: string;
+      format: ReportFormat;
+      outputs: { format: ReportFormat; file: string }[];
+      trivyReport?: string;
+      grypeReport?: string;
+      common: CommonFlags;
+    }
+  | { command: 'merge'; reports: string[]; format: ReportFormat }
+  | { command: 'help'; text: string }
+  | { command: 'version' };
+
+export type ReportFormat = 'table' | 'json' | 'markdown' | 'sarif';
+
+export interface CommonFlags {
+  platform?: string;
+  tlsVerify: boolean;
+  dockerConfigDir?: string;
+  debug: boolean;
+}
+
+export const USAGE = `Usage: image-gate <command> [options]
+
+Commands:
+  inspect IMAGE        Read an image (verifying every digest) and describe it
+  check IMAGE          Judge an image against a policy; exit 0 pass, 1 fail, 2 error
+  merge REPORT...      Merge Trivy and Grype reports into one list of findings
+
+IMAGE is a reference in skopeo's syntax: docker://HOST/REPO:TAG (the default transport),
+docker-archive:PATH[:REF], oci:PATH[:REF], oci-archive:PATH[:REF], docker-daemon:NAME:TAG.
+
+Options:
+  --format FORMAT        table (default), json, markdown or sarif (markdown/sarif: check, merge)
+  --output FORMAT=FILE   check: also write a report in FORMAT to FILE (repeatable)
+  --policy FILE          check: the policy file (default: built-in policy)
+  --trivy-report FILE    check: use an existing Trivy JSON report for the vulnerabilities rule
+  --grype-report FILE    check: use an existing Grype JSON report for the vulnerabilities rule
+  --platform OS/ARCH     platform to pick from a multi-platform image (default linux/amd64)
+  --tls-verify=false     accept self-signed TLS certificates from registries
+  --docker-config DIR    directory of docker's config.json for registry credentials
+  --debug                print debug information on stderr
+  -h, --help             show this help
+  -v, --version          print the version
+`;
+
+const FORMATS = ['table', 'json', 'markdown', 'sarif'] as const;
+
+/** Parses argv (without node and the script); throws GateError('usage') with the reason. */
+export function parseCommandLine(argv: string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        format: { type: 'string' },
+        output: { type: 'string', multiple: true },
+        policy: { type: 'string' },
+        'trivy-report': { type: 'string' },
+        'grype-report': { type: 'string' },
+        platform: { type: 'string' },
+        'tls-verify': { type: 'string' },
+        'docker-config': { type: 'string' },
+        debug: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (err) {
+    throw new GateError('usage', `${(err as Error).message.split('\n')[0]} (see image-gate --help)`);
+  }
+  const { values: v, positionals } = parsed;
+  if (v.version) return { command: 'version' };
+  const [command, ...rest] = positionals;
+  if (v.help || !command || command === 'help') return { command: 'help', text: USAGE };
+  const common: CommonFlags = {
+    tlsVerify: parseBool(v['tls-verify'] ?? 'true', '--tls-verify'),
+    debug: v.debug ?? false,
+    ...(v.platform ? { platform: v.platform } : {}),
+    ...(v['docker-config'] ? { dockerConfigDir: v['docker-config'] } : {}),
+  };
+  switch (command) {
+    case 'inspect': {
+      const format = parseFormat(v.format ?? 'table', ['table', 'json']);
+      return { command: 'inspect', image: oneImage(rest, 'inspect'), format: format as 'table' | 'json', common };
+    }
+    case 'check':
+      return {
+        command: 'check',
+        image: oneImage(rest, 'check'),
+        format: parseFormat(v.format ?? 'table', FORMATS),
+        outputs: (v.output ?? []).map(parseOutput),
+        ...(v.policy ? { policy: v.policy } : {}),
+        ...(v['trivy-report'] ? { trivyReport: v['trivy-report'] } : {}),
+        ...(v['grype-report'] ? { grypeReport: v['grype-report'] } : {}),
+        common,
+      };
+    case 'merge':
+      if (rest.length === 0) throw new GateError('usage', 'merge needs at least one report file');
+      return { command: 'merge', reports: rest, format: parseFormat(v.format ?? 'table', FORMATS) };
+    default:
+      throw new GateError('usage', `unknown command "${command}" (commands: inspect, check, merge)`);
+  }
+}
+
+function oneImage(rest: string[], command: string): string {
+  if (rest.length !== 1) throw new GateError('usage', `${command} takes exactly one IMAGE (got ${rest.length})`);
+  return rest[0]!;
+}
+
+function parseFormat(text: string, allowed: readonly string[]): ReportFormat {
+  if (!allowed.includes(text)) {
+    throw new GateError('usage', `unknown format "${text}" (one of: ${allowed.join(', ')})`);
+  }
+  return text as ReportFormat;
+}
+
+function parseOutput(text: string): { format: ReportFormat; file: string } {
+  const eq = text.indexOf('=');
+  if (eq <= 0 || eq === text.length - 1) {
+    throw new GateError('usage', `--output takes FORMAT=FILE, e.g. sarif=image-gate.sarif (got "${text}")`);
+  }
+  return { format: parseFormat(text.slice(0, eq), FORMATS), file: text.slice(eq + 1) };
+}
+
+function parseBool(text: string, flag: string): boolean {
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  throw new GateError('usage', `${flag} takes true or false (got "${text}")`);
+}

@@ -1,0 +1,125 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { check } from '../commands/check.js';
+import { inspect } from '../commands/inspect.js';
+import { mergeReportFiles } from '../commands/merge.js';
+import { errorMessage, GateError } from '../errors.js';
+import { stderrLogger } from '../log.js';
+import type { Verdict } from '../policy/verdict.js';
+import type { Finding } from '../scanners/finding.js';
+import {
+  renderFindingsJson,
+  renderFindingsMarkdown,
+  renderFindingsSarif,
+  renderFindingsTable,
+} from '../report/findings.js';
+import { renderInspect } from '../report/inspect.js';
+import { renderJson } from '../report/json.js';
+import { renderMarkdown } from '../report/markdown.js';
+import { renderSarif } from '../report/sarif.js';
+import { renderTable } from '../report/table.js';
+import { type Command, parseCommandLine, type ReportFormat } from './args.js';
+import { terminalProgress } from './progress.js';
+import { VERSION } from '../version.js';
+
+export const EXIT = { pass: 0, fail: 1, error: 2 } as const;
+
+/** Runs one CLI invocation and returns its exit code; only this writes to stdout. */
+export async function runCli(argv: string[]): Promise<number> {
+  let command: Command;
+  try {
+    command = parseCommandLine(argv);
+    return await dispatch(command);
+  } catch (err) {
+    process.stderr.write(`image-gate: error: ${oneLine(errorMessage(err))}\n`);
+    if (!(err instanceof GateError) && process.env.IMAGE_GATE_DEBUG) console.error(err);
+    return EXIT.error;
+  }
+}
+
+async function dispatch(command: Command): Promise<number> {
+  switch (command.command) {
+    case 'help':
+      process.stdout.write(command.text);
+      return EXIT.pass;
+    case 'version':
+      process.stdout.write(`image-gate ${VERSION}\n`);
+      return EXIT.pass;
+    case 'inspect': {
+      const progress = terminalProgress();
+      const info = await inspect({
+        image: command.image,
+        ...openOptions(command.common),
+        walk: progress ? { progress } : {},
+      });
+      process.stdout.write(renderInspect(info, command.format, { color: colorOn() }));
+      return EXIT.pass;
+    }
+    case 'merge': {
+      const { findings } = await mergeReportFiles(command.reports);
+      process.stdout.write(renderFindings(findings, command.format));
+      return EXIT.pass;
+    }
+    case 'check': {
+      const progress = terminalProgress();
+      const verdict = await check({
+        image: command.image,
+        ...openOptions(command.common),
+        ...(command.policy ? { policyPath: command.policy } : {}),
+        ...(command.trivyReport ? { trivyReport: command.trivyReport } : {}),
+        ...(command.grypeReport ? { grypeReport: command.grypeReport } : {}),
+        log: stderrLogger(command.common.debug),
+        ...(progress ? { progress } : {}),
+      });
+      for (const out of command.outputs) {
+        await mkdir(dirname(out.file), { recursive: true });
+        await writeFile(out.file, renderVerdict(verdict, out.format, false));
+      }
+      process.stdout.write(renderVerdict(verdict, command.format, colorOn()));
+      if (verdict.rules.some((r) => r.status === 'error')) return EXIT.error;
+      return verdict.decision === 'pass' ? EXIT.pass : EXIT.fail;
+    }
+  }
+}
+
+function openOptions(common: { platform?: string; tlsVerify: boolean; dockerConfigDir?: string }) {
+  return {
+    tlsVerify: common.tlsVerify,
+    ...(common.platform ? { platform: common.platform } : {}),
+    ...(common.dockerConfigDir ? { dockerConfigDir: common.dockerConfigDir } : {}),
+  };
+}
+
+export function renderVerdict(verdict: Verdict, format: ReportFormat, color: boolean): string {
+  switch (format) {
+    case 'json':
+      return renderJson(verdict);
+    case 'markdown':
+      return renderMarkdown(verdict);
+    case 'sarif':
+      return renderSarif([verdict]);
+    case 'table':
+      return renderTable(verdict, { color });
+  }
+}
+
+function renderFindings(findings: Finding[], format: ReportFormat): string {
+  switch (format) {
+    case 'json':
+      return renderFindingsJson(findings);
+    case 'markdown':
+      return renderFindingsMarkdown(findings);
+    case 'sarif':
+      return renderFindingsSarif(findings);
+    case 'table':
+      return renderFindingsTable(findings);
+  }
+}
+
+function colorOn(): boolean {
+  return Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
+}
