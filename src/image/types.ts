@@ -68,6 +68,8 @@ export interface Image {
   /** The manifest bytes, verified against manifestDigest. Signing needs them verbatim. */
   manifestBytes: Buffer;
   configDigest: Digest;
+  /** The config bytes, verified against configDigest. */
+  configBytes: Buffer;
   config: ImageConfig;
   platform: Platform;
   layers: LayerDescriptor[];

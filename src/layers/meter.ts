@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback, type Writable } from 'node:stream';
 
 /**
  * Hashes and counts the bytes that pass through, so a digest is checked on the same pass that
@@ -13,6 +13,8 @@ export class DigestMeter extends Transform {
     private readonly limit: number,
     private readonly onLimit: (bytes: number) => Error,
     private readonly onBytes?: (n: number) => void,
+    /** Also writes every chunk here (the blob spooled for the scanners), honouring backpressure. */
+    private readonly copy?: Writable,
   ) {
     super({ highWaterMark: 1 << 20 });
   }
@@ -31,6 +33,10 @@ export class DigestMeter extends Transform {
     }
     this.hash.update(chunk);
     this.onBytes?.(chunk.length);
+    if (this.copy && !this.copy.write(chunk)) {
+      this.copy.once('drain', () => done(null, chunk));
+      return;
+    }
     done(null, chunk);
   }
 

@@ -1,4 +1,5 @@
-import type { Readable, Transform } from 'node:stream';
+import type { Readable, Transform, Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { GateError } from '../errors.js';
@@ -16,6 +17,8 @@ export interface WalkOptions {
   /** Largest expansion ratio a compressed layer may have (gzip cannot exceed ~1032:1). */
   maxRatio?: number;
   maxEntriesPerLayer?: number;
+  /** A place to copy each layer's blob to as it is read (the image spooled for scanners). */
+  blobSink?: (layer: LayerDescriptor) => Writable;
   /** Told how many compressed bytes there are and how many were read, for a progress meter. */
   progress?: Progress;
 }
@@ -70,15 +73,17 @@ async function walkLayer(
   image: Image,
   layer: LayerDescriptor,
   analyzers: Analyzer[],
-  opts: typeof DEFAULTS,
+  opts: typeof DEFAULTS & Pick<WalkOptions, 'blobSink'>,
   onBytes?: (n: number) => void,
 ): Promise<LayerStats> {
   const name = `layer ${layer.index} (${layer.digest})`;
+  const sink = opts.blobSink?.(layer);
   const limit = Math.min(opts.maxLayerBytes, Math.max(64 << 20, layer.size * opts.maxRatio));
   const compressed = new DigestMeter(
     layer.size,
     (n) => new GateError('digest', `${name}: the blob is larger than the ${layer.size} bytes its manifest declares (${n} read)`),
     onBytes,
+    sink,
   );
   const inflate = decompressor(layer.compression);
   const uncompressed = inflate
@@ -100,10 +105,15 @@ async function walkLayer(
     }
   } catch (err) {
     blob.destroy();
+    sink?.destroy();
     await feeding.catch(() => undefined);
     throw layerError(err, name);
   }
   await feeding;
+  if (sink) {
+    sink.end();
+    await finished(sink);
+  }
   const blobDigest = compressed.digest();
   if (compressed.bytes !== layer.size || blobDigest !== layer.digest) {
     throw new GateError('digest', `${name}: blob digest mismatch (manifest says ${layer.digest} and ${layer.size} bytes, read ${blobDigest} and ${compressed.bytes} bytes)`);

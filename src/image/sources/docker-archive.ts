@@ -46,6 +46,7 @@ export async function openDockerArchive(file: string, ref: string | undefined, r
     manifestMediaType: MediaType.dockerManifest,
     manifestBytes,
     configDigest: manifest.config.digest,
+    configBytes,
     config,
     platform: platformOf(config),
     layers,

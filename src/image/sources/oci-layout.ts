@@ -38,13 +38,15 @@ async function readLayout(store: FileStore, ref: string | undefined, platform: P
   if (parsed.kind !== 'manifest') throw new GateError('format', `${where(store, desc)}: nested image indexes are not supported`);
   const manifestBytes = await readBlob(store, desc);
   const manifest = parsed.manifest;
-  const config = parseConfig(await readBlob(store, manifest.config), `${store.where} config ${manifest.config.digest}`);
+  const configBytes = await readBlob(store, manifest.config);
+  const config = parseConfig(configBytes, `${store.where} config ${manifest.config.digest}`);
   return {
     reference,
     manifestDigest: desc.digest,
     manifestMediaType: parsed.mediaType,
     manifestBytes,
     configDigest: manifest.config.digest,
+    configBytes,
     config,
     platform: platformOf(config),
     layers: layerDescriptors(manifest, config, store.where),

@@ -35,6 +35,7 @@ export async function openRegistryImage(
     manifestMediaType: parsed.mediaType,
     manifestBytes: fetched.bytes,
     configDigest: manifest.config.digest,
+    configBytes,
     config,
     platform: platformOf(config),
     layers: layerDescriptors(manifest, config, where),
