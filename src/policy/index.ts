@@ -1,0 +1,15 @@
+export { loadPolicy } from './load.js';
+export { parsePolicy, API_VERSION } from './parse.js';
+export { builtInPolicy, BUILT_IN_POLICY_TEXT, BUILT_IN_SOURCE } from './default.js';
+export { POLICY_SCHEMA, createPolicyAjv } from './schema.js';
+export { evaluateBaseImage } from './rules/base-image.js';
+export type { ResolvedBase } from './rules/base-image.js';
+export { evaluateNonRoot } from './rules/non-root.js';
+export { evaluateSecrets } from './rules/secrets.js';
+export { evaluateVulnerabilities, atOrAbove, EXPIRING_SOON_DAYS } from './rules/vulnerabilities.js';
+export type { VulnerabilityConfig, VulnerabilityInput } from './rules/vulnerabilities.js';
+export { buildVerdict, decide, ruleEnabled, skippedRule } from './decide.js';
+export type { VerdictInput } from './decide.js';
+export type { AllowedBase, LoadedPolicy, Policy, Waiver } from './types.js';
+export type * from './verdict.js';
+export { RULE_NAMES } from './verdict.js';
