@@ -1,11 +1,20 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { rm } from 'node:fs/promises';
+import { afterAll, describe, expect, test } from 'vitest';
 import { FilesystemAnalyzer } from '../../../src/analyze/filesystem.js';
 import { openImage } from '../../../src/image/open.js';
 import type { Analyzer, FileEntry } from '../../../src/layers/types.js';
 import { walkImage } from '../../../src/layers/walk.js';
-import { buildOciImage, sha256 } from '../../helpers/oci-builder.js';
+import { buildOciImage as build, sha256 } from '../../../scripts/oci-builder.mjs';
+
+const dirs: string[] = [];
+const buildOciImage: typeof build = async (...args) => {
+  const img = await build(...args);
+  dirs.push(img.dir);
+  return img;
+};
+afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
 async function walk(ref: string, analyzers: Analyzer[] = []) {
   const image = await openImage(ref);
