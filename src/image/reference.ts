@@ -22,6 +22,7 @@ export interface RegistryName {
   digest?: string;
 }
 
+const HOST_RE = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/;
 const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 const TAG_RE = /^[\w][\w.-]{0,127}$/;
 const REPO_COMPONENT_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
@@ -30,7 +31,7 @@ const REPO_COMPONENT_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 export function parseReference(input: string): ImageReference {
   const text = input.trim();
   if (text === '') throw invalid(input, 'it is empty');
-  const transport = /^([a-z-]+):(?!\d)/.exec(text);
+  const transport = /^([a-z-]+):/.exec(text);
   // `host:5000/repo` has a colon too: only the known transport names count as transports.
   if (transport && KNOWN.has(transport[1]!)) {
     const rest = text.slice(transport[0].length);
@@ -83,6 +84,7 @@ export function parseRegistryName(text: string, input = text): RegistryName {
   if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost')) {
     registry = parts.shift()!;
   }
+  if (!HOST_RE.test(registry)) throw invalid(input, `"${registry}" is not a valid registry host`);
   if (registry === 'index.docker.io' || registry === 'registry-1.docker.io') registry = 'docker.io';
   if (registry === 'docker.io' && parts.length === 1) parts.unshift('library');
   for (const part of parts) {

@@ -2,7 +2,7 @@ import { GateError } from '../../errors.js';
 import { sha256 } from '../digest.js';
 import { MediaType, layerDescriptors, parseConfig, platformOf, type ImageManifest } from '../manifest.js';
 import { parseRegistryName, formatRegistryName } from '../reference.js';
-import type { Image } from '../types.js';
+import type { Compression, Image } from '../types.js';
 import { archiveStore, type FileStore, MAX_METADATA_BYTES } from './store.js';
 
 interface ArchiveEntry {
@@ -31,15 +31,22 @@ export async function openDockerArchive(file: string, ref: string | undefined, r
     schemaVersion: 2,
     mediaType: MediaType.dockerManifest,
     config: { mediaType: MediaType.dockerConfig, size: configBytes.length, digest: sha256(configBytes) },
-    // docker save stores layers uncompressed, so the blob digest is the diffID.
+    // docker save stores layers uncompressed, so the blob digest is the diffID. The media type
+    // is the one skopeo writes for every docker-archive layer, whatever its compression, so the
+    // manifest digest equals skopeo's; the real compression is sniffed below.
     layers: entry.Layers.map((_, i) => ({
-      mediaType: MediaType.dockerLayerTar,
+      mediaType: MediaType.dockerLayerGzip,
       size: layerSizes[i]!,
       digest: config.rootfs.diff_ids[i]!,
     })),
   };
   const manifestBytes = Buffer.from(JSON.stringify(manifest));
-  const layers = layerDescriptors(manifest, config, file);
+  const layers = await Promise.all(
+    layerDescriptors(manifest, config, file).map(async (l) => ({
+      ...l,
+      compression: sniffCompression(await store.head(entry.Layers[l.index]!, 4)),
+    })),
+  );
   return {
     reference,
     manifestDigest: sha256(manifestBytes),
@@ -108,3 +115,10 @@ function tags(entries: ArchiveEntry[]): string {
   return entries.map((e, i) => (e.RepoTags ?? []).join(' ') || `@${i}`).join(', ');
 }
 
+
+/** Archives may hold compressed or plain layer tars; the magic bytes tell which. */
+function sniffCompression(head: Buffer): Compression {
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  return 'none';
+}

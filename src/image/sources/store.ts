@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { GateError } from '../../errors.js';
@@ -12,6 +12,8 @@ export interface FileStore {
   /** Size in bytes; GateError('format') when the member is missing. */
   size(name: string): Promise<number>;
   read(name: string, maxBytes: number): Promise<Buffer>;
+  /** The first `n` bytes (fewer if the member is shorter). */
+  head(name: string, n: number): Promise<Buffer>;
   stream(name: string): Readable;
 }
 
@@ -46,6 +48,16 @@ export function directoryStore(dir: string): FileStore {
       if (s.size > maxBytes) throw new GateError('limit', `${dir}: ${name} is larger than ${maxBytes} bytes`);
       return readFile(p);
     },
+    async head(name, n) {
+      const fh = await open(inside(name), 'r');
+      try {
+        const buf = Buffer.alloc(n);
+        const { bytesRead } = await fh.read(buf, 0, n, 0);
+        return buf.subarray(0, bytesRead);
+      } finally {
+        await fh.close();
+      }
+    },
     stream(name) {
       return createReadStream(inside(name), { highWaterMark: 1 << 20 });
     },
@@ -63,6 +75,7 @@ export async function archiveStore(path: string): Promise<FileStore> {
       return m.size;
     },
     read: (name, maxBytes) => tar.readBytes(name, maxBytes),
+    head: (name, n) => tar.readHead(name, n),
     stream: (name) => tar.stream(name),
   };
 }

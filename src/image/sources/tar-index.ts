@@ -60,6 +60,18 @@ export class TarArchive {
     }
   }
 
+  async readHead(name: string, n: number): Promise<Buffer> {
+    const m = this.require(name);
+    const fh = await open(this.path, 'r');
+    try {
+      const buf = Buffer.alloc(Math.min(n, m.size));
+      await fh.read(buf, 0, buf.length, m.offset);
+      return buf;
+    } finally {
+      await fh.close();
+    }
+  }
+
   stream(name: string): Readable {
     const m = this.require(name);
     if (m.size === 0) return createReadStream(this.path, { start: 1, end: 0 });

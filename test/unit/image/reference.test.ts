@@ -17,6 +17,7 @@ describe('image references in skopeo syntax', () => {
     ['oci:/tmp/layout:latest', 'oci:/tmp/layout:latest'],
     ['oci-archive:img.tar', 'oci-archive:img.tar'],
     ['docker-daemon:app:v1', 'docker-daemon:app:v1'],
+    ['docker-daemon:127.0.0.1:5000/app:v1', 'docker-daemon:127.0.0.1:5000/app:v1'],
   ])('%s is %s', (input, canonical) => {
     expect(formatReference(parseReference(input))).toBe(canonical);
   });
@@ -36,6 +37,7 @@ describe('image references in skopeo syntax', () => {
     ['app@sha256:abc', 'not a sha256 digest'],
     ['s3://bucket/x', 'unknown transport "s3"'],
     ['oci:', 'the path is empty'],
+    ['bad_host.io:x/app', 'not a valid registry host'],
   ])('%j is rejected: %s', (input, why) => {
     expect(() => parseReference(input)).toThrow(why);
   });
