@@ -13,6 +13,25 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
+// The same kinds of secrets the detectors look for, as a shell script would grep them.
+const SECRET_PATTERNS = [
+  '(A3T[A-Z0-9]|AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z2-7]{16}',
+  'gh[pousr]_[A-Za-z0-9]{36}',
+  'github_pat_[A-Za-z0-9_]{82}',
+  'glpat-[A-Za-z0-9_-]{20}',
+  'xox[baprs]-[A-Za-z0-9-]{10,}',
+  'hooks\\.slack\\.com/services/',
+  '[sr]k_live_[A-Za-z0-9]{24,}',
+  'AIza[0-9A-Za-z_-]{35}',
+  '-----BEGIN ([A-Z]+ )*PRIVATE KEY( BLOCK)?-----',
+  '"type": *"service_account"',
+  'npm_[A-Za-z0-9]{36}',
+  '_authToken=',
+  '"auths"',
+  'https?://[^:/\\s]+:[^@/\\s]+@',
+  '(?i)(password|passwd|secret|token|api_?key)["\']?\\s*[:=]',
+];
+
 const root = join(import.meta.dirname, '..');
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const work = process.env.IMAGE_GATE_BENCH_WORK ?? '/var/tmp/image-gate-bench-work';
@@ -167,22 +186,3 @@ function printReport(rows) {
     );
   }
 }
-
-// The same kinds of secrets the detectors look for, as a shell script would grep them.
-const SECRET_PATTERNS = [
-  '(A3T[A-Z0-9]|AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z2-7]{16}',
-  'gh[pousr]_[A-Za-z0-9]{36}',
-  'github_pat_[A-Za-z0-9_]{82}',
-  'glpat-[A-Za-z0-9_-]{20}',
-  'xox[baprs]-[A-Za-z0-9-]{10,}',
-  'hooks\\.slack\\.com/services/',
-  '[sr]k_live_[A-Za-z0-9]{24,}',
-  'AIza[0-9A-Za-z_-]{35}',
-  '-----BEGIN ([A-Z]+ )*PRIVATE KEY( BLOCK)?-----',
-  '"type": *"service_account"',
-  'npm_[A-Za-z0-9]{36}',
-  '_authToken=',
-  '"auths"',
-  'https?://[^:/\\s]+:[^@/\\s]+@',
-  '(?i)(password|passwd|secret|token|api_?key)["\']?\\s*[:=]',
-];
