@@ -15,6 +15,8 @@ export class DigestMeter extends Transform {
     private readonly onBytes?: (n: number) => void,
     /** Also writes every chunk here (the blob spooled for the scanners), honouring backpressure. */
     private readonly copy?: Writable,
+    /** Hash after returning to the producer (for zlib's output; see _transform). */
+    private readonly deferred = false,
   ) {
     super({ highWaterMark: 1 << 20 });
   }
@@ -22,7 +24,8 @@ export class DigestMeter extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     // Return to the producer first: zlib hands the next chunk to the thread pool only after its
     // push() returns, so hashing inside push() would serialise inflate and hash.
-    setImmediate(() => this.consume(chunk, done));
+    if (this.deferred) setImmediate(() => this.consume(chunk, done));
+    else this.consume(chunk, done);
   }
 
   private consume(chunk: Buffer, done: TransformCallback): void {

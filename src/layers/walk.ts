@@ -87,7 +87,13 @@ async function walkLayer(
   );
   const inflate = decompressor(layer.compression);
   const uncompressed = inflate
-    ? new DigestMeter(limit, () => new GateError('limit', `${name}: decompresses to more than ${limit} bytes; refusing a possible decompression bomb`))
+    ? new DigestMeter(
+        limit,
+        () => new GateError('limit', `${name}: decompresses to more than ${limit} bytes; refusing a possible decompression bomb`),
+        undefined,
+        undefined,
+        true,
+      )
     : undefined;
   const extract = tar.extract();
   const blob = await image.openLayer(layer);

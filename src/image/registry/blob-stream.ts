@@ -30,6 +30,8 @@ export function resumableBlobStream(first: HttpResponse, o: ResumeOptions): Read
   let current: IncomingMessage = first.body;
 
   const out = new Readable({
+    // Layer blobs are large: a 16 KiB buffer would pause the socket after every read.
+    highWaterMark: 1 << 20,
     read() {
       current.resume();
     },
