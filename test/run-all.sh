@@ -28,6 +28,8 @@ trap stop_services EXIT
 
 step "test images"
 bash test/images/build.sh
+# The debootstrap Debian base: the secret detectors must find nothing in a clean Debian.
+bash test/images/bench.sh debian-base
 
 step "type check, lint, format"
 npx tsc --noEmit -p tsconfig.json

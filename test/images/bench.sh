@@ -26,12 +26,16 @@ die() {
 }
 
 FORCE=no
+NAMES=()
 for a in "$@"; do
   case $a in
     --force | -f) FORCE=yes ;;
-    *) die "unknown argument: $a (usage: bench.sh [--force])" ;;
+    debian-base | app | large) NAMES+=("$a") ;;
+    *) die "unknown argument: $a (usage: bench.sh [--force] [debian-base|app|large]...)" ;;
   esac
 done
+[ ${#NAMES[@]} -gt 0 ] || NAMES=(debian-base app large)
+wanted() { [[ " ${NAMES[*]} " == *" $1 "* ]]; }
 
 STATE=${IMAGE_GATE_TEST_DIR:-/tmp/image-gate-test}
 [ -s "$STATE/env.sh" ] || die "no $STATE/env.sh: run test/env/start.sh first"
@@ -228,15 +232,16 @@ build_large() {
     -f "$here/bench/large/Dockerfile" -t "$(ref_of large)" "$ctx" >&2
 }
 
+# app and large are built on debian-base, so it is always ensured.
 ensure debian-base build_debian_base
-ensure app build_app
-ensure large build_large
+if wanted app; then ensure app build_app; fi
+if wanted large; then ensure large build_large; fi
 # Build contexts are only needed to build; the images are cached.
 rm -rf "$BENCH/ctx"
 
 # --- sizes ------------------------------------------------------------------------------------
 printf '\n%-12s %7s %14s %14s %16s\n' image layers uncompressed compressed docker-archive >&2
-for name in debian-base app large; do
+for name in "${NAMES[@]}"; do
   ref=$(ref_of "$name")
   uncompressed=$("$DOCKER" image inspect --format '{{.Size}}' "$ref")
   manifest=$(skopeo inspect --raw --tls-verify=false "docker://$ref")
