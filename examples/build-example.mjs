@@ -13,7 +13,10 @@ await rm(out, { recursive: true, force: true });
 const baseLayer = {
   members: [
     { path: 'etc/', dir: true },
-    { path: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n' },
+    {
+      path: 'etc/passwd',
+      content: 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n',
+    },
     { path: 'etc/group', content: 'root:x:0:\napp:x:1000:\n' },
     { path: 'etc/os-release', content: 'NAME="Example Base"\nID=example\nVERSION_ID=1\n' },
   ],
@@ -27,8 +30,16 @@ const appLayer = {
 // A fake token, shaped like a real npm automation token (npm_ + 36 characters).
 const token = 'npm_' + 'Q7rT2vX9zB4nM6kP1sD8fG3hJ5lW0yC2aE4u';
 
-const base = await buildOciImage([baseLayer], { history: [{ created_by: 'example base' }] }, join(out, 'base'));
-const good = await buildOciImage([baseLayer, appLayer], { User: '1000', Cmd: ['/app/server.js'] }, join(out, 'app-good'));
+const base = await buildOciImage(
+  [baseLayer],
+  { history: [{ created_by: 'example base' }] },
+  join(out, 'base'),
+);
+const good = await buildOciImage(
+  [baseLayer, appLayer],
+  { User: '1000', Cmd: ['/app/server.js'] },
+  join(out, 'app-good'),
+);
 const leaky = await buildOciImage(
   [
     baseLayer,
@@ -40,5 +51,7 @@ const leaky = await buildOciImage(
   join(out, 'app-leaky'),
 );
 for (const [name, img] of Object.entries({ base, 'app-good': good, 'app-leaky': leaky })) {
-  console.log(`built ${name.padEnd(9)} ${img.ref.replace(process.cwd() + '/', '')}  ${img.manifestDigest}`);
+  console.log(
+    `built ${name.padEnd(9)} ${img.ref.replace(process.cwd() + '/', '')}  ${img.manifestDigest}`,
+  );
 }

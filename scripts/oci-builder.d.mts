@@ -30,4 +30,8 @@ export interface BuiltImage {
 
 export function sha256(bytes: Buffer | string): string;
 export function tarOf(members: TarMember[]): Promise<Buffer>;
-export function buildOciImage(layers: LayerSpec[], config?: ImageConfigSpec, dir?: string): Promise<BuiltImage>;
+export function buildOciImage(
+  layers: LayerSpec[],
+  config?: ImageConfigSpec,
+  dir?: string,
+): Promise<BuiltImage>;

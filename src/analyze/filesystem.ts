@@ -76,7 +76,8 @@ export class FilesystemAnalyzer implements Analyzer {
       for (const path of rec.whiteouts) removeBelow(view, path, true);
       for (const [path, node] of rec.nodes) {
         // A non-directory replacing a directory hides everything below it.
-        if (node.entry.type !== 'dir' && view.get(path)?.entry.type === 'dir') removeBelow(view, path, true);
+        if (node.entry.type !== 'dir' && view.get(path)?.entry.type === 'dir')
+          removeBelow(view, path, true);
         view.set(path, node);
       }
     }

@@ -57,14 +57,20 @@ export class SecretsAnalyzer implements Analyzer {
  * Secrets in the image config: environment variables, labels, and history `created_by` lines,
  * where build arguments leak (`|1 TOKEN=… /bin/sh -c …`).
  */
-export function configSecrets(config: ImageConfig, diffIds: string[], scanner = new SecretScanner()): SecretFinding[] {
+export function configSecrets(
+  config: ImageConfig,
+  diffIds: string[],
+  scanner = new SecretScanner(),
+): SecretFinding[] {
   const found: SecretFinding[] = [];
   for (const env of config.config?.Env ?? []) {
     const name = env.split('=', 1)[0]!;
-    for (const hit of scanner.scanString(env)) found.push({ kind: 'env', ...fromHit(hit), path: name });
+    for (const hit of scanner.scanString(env))
+      found.push({ kind: 'env', ...fromHit(hit), path: name });
   }
   for (const [key, value] of Object.entries(config.config?.Labels ?? {})) {
-    for (const hit of scanner.scanString(`${key}=${value}`)) found.push({ kind: 'label', ...fromHit(hit), path: key });
+    for (const hit of scanner.scanString(`${key}=${value}`))
+      found.push({ kind: 'label', ...fromHit(hit), path: key });
   }
   let layer = 0;
   (config.history ?? []).forEach((h, historyIndex) => {
@@ -74,7 +80,9 @@ export function configSecrets(config: ImageConfig, diffIds: string[], scanner = 
         kind: 'history',
         ...fromHit(hit),
         historyIndex,
-        ...(layerIndex !== undefined && diffIds[layerIndex] ? { layerIndex, diffId: diffIds[layerIndex] } : {}),
+        ...(layerIndex !== undefined && diffIds[layerIndex]
+          ? { layerIndex, diffId: diffIds[layerIndex] }
+          : {}),
       });
     }
   });

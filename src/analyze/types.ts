@@ -33,5 +33,4 @@ export interface PasswdEntry {
 
 /** What `/etc/passwd` in the final filesystem says, after symlinks and whiteouts. */
 export type PasswdFacts =
-  | { status: 'found'; path: string; entries: PasswdEntry[] }
-  | { status: 'missing'; reason: string };
+  { status: 'found'; path: string; entries: PasswdEntry[] } | { status: 'missing'; reason: string };

@@ -75,7 +75,10 @@ export function parseCommandLine(argv: string[]): Command {
       },
     });
   } catch (err) {
-    throw new GateError('usage', `${(err as Error).message.split('\n')[0]} (see image-gate --help)`);
+    throw new GateError(
+      'usage',
+      `${(err as Error).message.split('\n')[0]} (see image-gate --help)`,
+    );
   }
   const { values: v, positionals } = parsed;
   if (v.version) return { command: 'version' };
@@ -90,7 +93,12 @@ export function parseCommandLine(argv: string[]): Command {
   switch (command) {
     case 'inspect': {
       const format = parseFormat(v.format ?? 'table', ['table', 'json']);
-      return { command: 'inspect', image: oneImage(rest, 'inspect'), format: format as 'table' | 'json', common };
+      return {
+        command: 'inspect',
+        image: oneImage(rest, 'inspect'),
+        format: format as 'table' | 'json',
+        common,
+      };
     }
     case 'check':
       return {
@@ -107,12 +115,16 @@ export function parseCommandLine(argv: string[]): Command {
       if (rest.length === 0) throw new GateError('usage', 'merge needs at least one report file');
       return { command: 'merge', reports: rest, format: parseFormat(v.format ?? 'table', FORMATS) };
     default:
-      throw new GateError('usage', `unknown command "${command}" (commands: inspect, check, merge)`);
+      throw new GateError(
+        'usage',
+        `unknown command "${command}" (commands: inspect, check, merge)`,
+      );
   }
 }
 
 function oneImage(rest: string[], command: string): string {
-  if (rest.length !== 1) throw new GateError('usage', `${command} takes exactly one IMAGE (got ${rest.length})`);
+  if (rest.length !== 1)
+    throw new GateError('usage', `${command} takes exactly one IMAGE (got ${rest.length})`);
   return rest[0]!;
 }
 
@@ -126,7 +138,10 @@ function parseFormat(text: string, allowed: readonly string[]): ReportFormat {
 function parseOutput(text: string): { format: ReportFormat; file: string } {
   const eq = text.indexOf('=');
   if (eq <= 0 || eq === text.length - 1) {
-    throw new GateError('usage', `--output takes FORMAT=FILE, e.g. sarif=image-gate.sarif (got "${text}")`);
+    throw new GateError(
+      'usage',
+      `--output takes FORMAT=FILE, e.g. sarif=image-gate.sarif (got "${text}")`,
+    );
   }
   return { format: parseFormat(text.slice(0, eq), FORMATS), file: text.slice(eq + 1) };
 }

@@ -1,7 +1,9 @@
 import type { Progress } from '../layers/walk.js';
 
 /** A one-line progress meter on stderr, shown only when stderr is a terminal. */
-export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): Progress | undefined {
+export function terminalProgress(
+  stream: NodeJS.WriteStream = process.stderr,
+): Progress | undefined {
   if (!stream.isTTY) return undefined;
   let total = 0;
   let last = 0;

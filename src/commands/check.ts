@@ -60,10 +60,14 @@ export async function check(options: CheckOptions): Promise<Verdict> {
     const passwd = rules['non-root'] ? new FilesystemAnalyzer() : undefined;
     const scanner = new SecretScanner();
     const secrets = rules.secrets ? new SecretsAnalyzer(scanner) : undefined;
-    await walkImage(image, [passwd, secrets].filter((a): a is Analyzer & NonNullable<typeof a> => !!a), {
-      ...(options.progress ? { progress: options.progress } : {}),
-      ...(spool ? { blobSink: spool.sink } : {}),
-    });
+    await walkImage(
+      image,
+      [passwd, secrets].filter((a): a is Analyzer & NonNullable<typeof a> => !!a),
+      {
+        ...(options.progress ? { progress: options.progress } : {}),
+        ...(spool ? { blobSink: spool.sink } : {}),
+      },
+    );
 
     const results: RuleResult[] = [];
     const diffIds = image.config.rootfs.diff_ids;
@@ -72,7 +76,9 @@ export async function check(options: CheckOptions): Promise<Verdict> {
     if (passwd) results.push(evaluateNonRoot(image.config.config?.User, passwd.passwd()));
     if (secrets && rules.secrets) {
       const found = [...secrets.findings(), ...configSecrets(image.config, diffIds, scanner)];
-      results.push(evaluateSecrets(found, typeof rules.secrets === 'object' ? rules.secrets.allowPaths : []));
+      results.push(
+        evaluateSecrets(found, typeof rules.secrets === 'object' ? rules.secrets.allowPaths : []),
+      );
     }
     const vulns = rules.vulnerabilities;
     if (vulns) {
@@ -142,6 +148,7 @@ function scannersToRun(policy: LoadedPolicy, options: CheckOptions): boolean {
 function imageAlreadyOnDisk(reference: string): ImageOnDisk | undefined {
   const ref = parseReference(reference);
   if (ref.transport === 'oci' && !ref.ref) return { path: ref.path, kind: 'oci-dir' };
-  if (ref.transport === 'docker-archive' && !ref.ref) return { path: ref.path, kind: 'docker-archive' };
+  if (ref.transport === 'docker-archive' && !ref.ref)
+    return { path: ref.path, kind: 'docker-archive' };
   return undefined;
 }

@@ -5,7 +5,9 @@ import { parseReportText } from '../scanners/detect.js';
 import { mergeReports } from '../scanners/merge.js';
 
 /** Reads Trivy and Grype reports (the kind is detected from the content) and merges them. */
-export async function mergeReportFiles(files: string[]): Promise<{ reports: ScanReport[]; findings: Finding[] }> {
+export async function mergeReportFiles(
+  files: string[],
+): Promise<{ reports: ScanReport[]; findings: Finding[] }> {
   const reports = await Promise.all(files.map(readReport));
   return { reports, findings: mergeReports(reports) };
 }
@@ -15,7 +17,10 @@ export async function readReport(file: string): Promise<ScanReport> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new GateError('not-found', `cannot read report ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    throw new GateError(
+      'not-found',
+      `cannot read report ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+    );
   }
   return parseReportText(text, file);
 }

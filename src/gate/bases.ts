@@ -6,8 +6,7 @@ import type { AllowedBase } from '../policy/types.js';
 
 /** An allowed base with its diff_ids, or the reason it could not be resolved. */
 export type ResolvedBase =
-  | { reference: string; digest?: string; diffIds: string[] }
-  | { reference: string; error: string };
+  { reference: string; digest?: string; diffIds: string[] } | { reference: string; error: string };
 
 /**
  * Resolves the policy's allowed bases to diff_ids for the image's platform. Only the manifest
@@ -15,7 +14,11 @@ export type ResolvedBase =
  * compare diff_ids. A base that cannot be resolved is kept with its error, so the rule fails
  * closed instead of silently ignoring it.
  */
-export async function resolveBases(allowed: AllowedBase[], platform: Platform, options: OpenOptions): Promise<ResolvedBase[]> {
+export async function resolveBases(
+  allowed: AllowedBase[],
+  platform: Platform,
+  options: OpenOptions,
+): Promise<ResolvedBase[]> {
   return Promise.all(
     allowed.map(async (base): Promise<ResolvedBase> => {
       if (!('reference' in base)) {
@@ -26,9 +29,16 @@ export async function resolveBases(allowed: AllowedBase[], platform: Platform, o
         };
       }
       try {
-        const image = await openImage(base.reference, { ...options, platform: formatPlatform(platform) });
+        const image = await openImage(base.reference, {
+          ...options,
+          platform: formatPlatform(platform),
+        });
         await image.close();
-        return { reference: base.reference, digest: image.manifestDigest, diffIds: image.config.rootfs.diff_ids };
+        return {
+          reference: base.reference,
+          digest: image.manifestDigest,
+          diffIds: image.config.rootfs.diff_ids,
+        };
       } catch (err) {
         return { reference: base.reference, error: errorMessage(err) };
       }

@@ -60,11 +60,13 @@ export async function collectVulnerabilities(o: CollectOptions): Promise<Vulnera
       }
     }
   } else {
-    const wanted = o.scanners ?? (['trivy', 'grype'] as const).filter((s) => findOnPath(s) !== undefined);
+    const wanted =
+      o.scanners ?? (['trivy', 'grype'] as const).filter((s) => findOnPath(s) !== undefined);
     if (wanted.length === 0) {
       errors.push({
         scanner: 'trivy/grype',
-        message: 'no vulnerability scanner found on PATH: install trivy or grype, or pass --trivy-report/--grype-report',
+        message:
+          'no vulnerability scanner found on PATH: install trivy or grype, or pass --trivy-report/--grype-report',
       });
     }
     for (const scanner of wanted) {
@@ -100,7 +102,10 @@ export function assertSameImage(report: ScanReport, image: Image, file: string):
   const diffIds = image.config.rootfs.diff_ids;
   if (report.layerDiffIds) {
     if (report.layerDiffIds.join() === diffIds.join()) return;
-    throw mismatch(file, `its layers (${report.layerDiffIds.length}) are not the image's (${diffIds.length})`);
+    throw mismatch(
+      file,
+      `its layers (${report.layerDiffIds.length}) are not the image's (${diffIds.length})`,
+    );
   }
   const digests = report.imageIds.map((id) => /sha256:[a-f0-9]{64}$/.exec(id)?.[0]).filter(Boolean);
   if (digests.length === 0) return;

@@ -49,7 +49,11 @@ export type ParsedManifest =
   | { kind: 'index'; mediaType: string; index: ImageIndex };
 
 /** Parses manifest or index bytes; `where` names the source in errors. */
-export function parseManifest(bytes: Buffer, declaredType: string | undefined, where: string): ParsedManifest {
+export function parseManifest(
+  bytes: Buffer,
+  declaredType: string | undefined,
+  where: string,
+): ParsedManifest {
   let doc: Record<string, unknown>;
   try {
     doc = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
@@ -64,12 +68,23 @@ export function parseManifest(bytes: Buffer, declaredType: string | undefined, w
     );
   }
   if (Array.isArray(doc.manifests)) {
-    return { kind: 'index', mediaType: mediaType || MediaType.ociIndex, index: doc as unknown as ImageIndex };
+    return {
+      kind: 'index',
+      mediaType: mediaType || MediaType.ociIndex,
+      index: doc as unknown as ImageIndex,
+    };
   }
   if (doc.config && Array.isArray(doc.layers)) {
-    return { kind: 'manifest', mediaType: mediaType || MediaType.ociManifest, manifest: doc as unknown as ImageManifest };
+    return {
+      kind: 'manifest',
+      mediaType: mediaType || MediaType.ociManifest,
+      manifest: doc as unknown as ImageManifest,
+    };
   }
-  throw new GateError('format', `${where}: unsupported manifest (media type "${mediaType || 'none'}")`);
+  throw new GateError(
+    'format',
+    `${where}: unsupported manifest (media type "${mediaType || 'none'}")`,
+  );
 }
 
 export function formatPlatform(p: Platform): string {
@@ -79,13 +94,20 @@ export function formatPlatform(p: Platform): string {
 export function parsePlatform(text: string): Platform {
   const [os, architecture, variant] = text.split('/');
   if (!os || !architecture) {
-    throw new GateError('usage', `invalid platform "${text}": expected OS/ARCH[/VARIANT], e.g. linux/amd64`);
+    throw new GateError(
+      'usage',
+      `invalid platform "${text}": expected OS/ARCH[/VARIANT], e.g. linux/amd64`,
+    );
   }
   return variant ? { os, architecture, variant } : { os, architecture };
 }
 
 export function compressionOf(mediaType: string, where: string): Compression {
-  if (mediaType.endsWith('+gzip') || mediaType.endsWith('.tar.gzip') || mediaType === MediaType.dockerLayerGzip) {
+  if (
+    mediaType.endsWith('+gzip') ||
+    mediaType.endsWith('.tar.gzip') ||
+    mediaType === MediaType.dockerLayerGzip
+  ) {
     return 'gzip';
   }
   if (mediaType.endsWith('+zstd') || mediaType.endsWith('.tar.zstd')) return 'zstd';
@@ -102,14 +124,21 @@ export function parseConfig(bytes: Buffer, where: string): ImageConfig {
     throw new GateError('format', `${where}: the image config is not valid JSON`);
   }
   const ids = config?.rootfs?.diff_ids;
-  if (!Array.isArray(ids) || !ids.every((d) => typeof d === 'string' && /^sha256:[a-f0-9]{64}$/.test(d))) {
+  if (
+    !Array.isArray(ids) ||
+    !ids.every((d) => typeof d === 'string' && /^sha256:[a-f0-9]{64}$/.test(d))
+  ) {
     throw new GateError('format', `${where}: the image config has no valid rootfs.diff_ids`);
   }
   return config;
 }
 
 /** Joins the manifest's layer blobs with the config's diff_ids, which must pair one to one. */
-export function layerDescriptors(manifest: ImageManifest, config: ImageConfig, where: string): LayerDescriptor[] {
+export function layerDescriptors(
+  manifest: ImageManifest,
+  config: ImageConfig,
+  where: string,
+): LayerDescriptor[] {
   const ids = config.rootfs.diff_ids;
   const layers = manifest.layers;
   if (layers.length !== ids.length) {
@@ -120,7 +149,10 @@ export function layerDescriptors(manifest: ImageManifest, config: ImageConfig, w
   }
   return layers.map((l, index) => {
     if (!/^sha256:[a-f0-9]{64}$/.test(l.digest)) {
-      throw new GateError('format', `${where}: layer ${index} has an unsupported digest "${l.digest}"`);
+      throw new GateError(
+        'format',
+        `${where}: layer ${index} has an unsupported digest "${l.digest}"`,
+      );
     }
     return {
       index,
@@ -133,9 +165,11 @@ export function layerDescriptors(manifest: ImageManifest, config: ImageConfig, w
   });
 }
 
-
 export function platformOf(config: ImageConfig): Platform {
-  const p: Platform = { os: config.os ?? 'unknown', architecture: config.architecture ?? 'unknown' };
+  const p: Platform = {
+    os: config.os ?? 'unknown',
+    architecture: config.architecture ?? 'unknown',
+  };
   if (config.variant) p.variant = config.variant;
   return p;
 }

@@ -22,7 +22,8 @@ export interface RegistryName {
   digest?: string;
 }
 
-const HOST_RE = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/;
+const HOST_RE =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d{1,5})?$/;
 const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 const TAG_RE = /^[\w][\w.-]{0,127}$/;
 const REPO_COMPONENT_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
@@ -37,7 +38,8 @@ export function parseReference(input: string): ImageReference {
     const rest = text.slice(transport[0].length);
     switch (transport[1]) {
       case 'docker':
-        if (!rest.startsWith('//')) throw invalid(input, 'the docker transport is written docker://NAME');
+        if (!rest.startsWith('//'))
+          throw invalid(input, 'the docker transport is written docker://NAME');
         return { transport: 'docker', name: parseRegistryName(rest.slice(2), input) };
       case 'docker-daemon':
         if (rest === '') throw invalid(input, 'docker-daemon needs NAME:TAG or an image ID');
@@ -46,7 +48,8 @@ export function parseReference(input: string): ImageReference {
         return { transport: transport[1] as 'oci', ...splitPathRef(rest, input) };
     }
   }
-  if (/^[a-z][a-z0-9+.-]*:\/\//.test(text)) throw invalid(input, `unknown transport "${text.split(':')[0]}"`);
+  if (/^[a-z][a-z0-9+.-]*:\/\//.test(text))
+    throw invalid(input, `unknown transport "${text.split(':')[0]}"`);
   return { transport: 'docker', name: parseRegistryName(text, input) };
 }
 
@@ -93,7 +96,12 @@ export function parseRegistryName(text: string, input = text): RegistryName {
     }
   }
   if (!tag && !digest) tag = 'latest';
-  return { registry, repository: parts.join('/'), ...(tag ? { tag } : {}), ...(digest ? { digest } : {}) };
+  return {
+    registry,
+    repository: parts.join('/'),
+    ...(tag ? { tag } : {}),
+    ...(digest ? { digest } : {}),
+  };
 }
 
 /** The canonical text of a reference, e.g. `docker://docker.io/library/alpine:latest`. */

@@ -42,7 +42,11 @@ const DEFAULTS = {
  * offered to every analyzer. Nothing is extracted; memory is bounded by stream buffers.
  * A digest mismatch rejects with an error naming the layer, never a partial result.
  */
-export async function walkImage(image: Image, analyzers: Analyzer[], options: WalkOptions = {}): Promise<LayerStats[]> {
+export async function walkImage(
+  image: Image,
+  analyzers: Analyzer[],
+  options: WalkOptions = {},
+): Promise<LayerStats[]> {
   const opts = { ...DEFAULTS, ...options };
   const stats: LayerStats[] = new Array(image.layers.length);
   // Biggest first, so the last layer to finish is a small one.
@@ -62,7 +66,9 @@ export async function walkImage(image: Image, analyzers: Analyzer[], options: Wa
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, queue.length)) }, worker));
+    await Promise.all(
+      Array.from({ length: Math.max(1, Math.min(opts.concurrency, queue.length)) }, worker),
+    );
   } finally {
     meter?.end();
   }
@@ -81,7 +87,11 @@ async function walkLayer(
   const limit = Math.min(opts.maxLayerBytes, Math.max(64 << 20, layer.size * opts.maxRatio));
   const compressed = new DigestMeter(
     layer.size,
-    (n) => new GateError('digest', `${name}: the blob is larger than the ${layer.size} bytes its manifest declares (${n} read)`),
+    (n) =>
+      new GateError(
+        'digest',
+        `${name}: the blob is larger than the ${layer.size} bytes its manifest declares (${n} read)`,
+      ),
     onBytes,
     sink,
   );
@@ -89,7 +99,11 @@ async function walkLayer(
   const uncompressed = inflate
     ? new DigestMeter(
         limit,
-        () => new GateError('limit', `${name}: decompresses to more than ${limit} bytes; refusing a possible decompression bomb`),
+        () =>
+          new GateError(
+            'limit',
+            `${name}: decompresses to more than ${limit} bytes; refusing a possible decompression bomb`,
+          ),
         undefined,
         undefined,
         true,
@@ -97,8 +111,15 @@ async function walkLayer(
     : undefined;
   const extract = tar.extract();
   const blob = await image.openLayer(layer);
-  const stages: (Readable | Transform)[] = [blob, compressed, ...(inflate && uncompressed ? [inflate, uncompressed] : [])];
-  const feeding = pipeline([...stages, extract] as unknown as [Readable, NodeJS.WritableStream]).catch((err: unknown) => {
+  const stages: (Readable | Transform)[] = [
+    blob,
+    compressed,
+    ...(inflate && uncompressed ? [inflate, uncompressed] : []),
+  ];
+  const feeding = pipeline([...stages, extract] as unknown as [
+    Readable,
+    NodeJS.WritableStream,
+  ]).catch((err: unknown) => {
     throw layerError(err, name);
   });
   let fileCount = 0;
@@ -122,11 +143,17 @@ async function walkLayer(
   }
   const blobDigest = compressed.digest();
   if (compressed.bytes !== layer.size || blobDigest !== layer.digest) {
-    throw new GateError('digest', `${name}: blob digest mismatch (manifest says ${layer.digest} and ${layer.size} bytes, read ${blobDigest} and ${compressed.bytes} bytes)`);
+    throw new GateError(
+      'digest',
+      `${name}: blob digest mismatch (manifest says ${layer.digest} and ${layer.size} bytes, read ${blobDigest} and ${compressed.bytes} bytes)`,
+    );
   }
   const diffId = uncompressed ? uncompressed.digest() : blobDigest;
   if (diffId !== layer.diffId) {
-    throw new GateError('digest', `${name}: diffID mismatch (config says ${layer.diffId}, the uncompressed layer is ${diffId})`);
+    throw new GateError(
+      'digest',
+      `${name}: diffID mismatch (config says ${layer.diffId}, the uncompressed layer is ${diffId})`,
+    );
   }
   for (const a of analyzers) a.onLayerEnd?.(layer);
   return {
@@ -140,10 +167,13 @@ async function walkLayer(
   };
 }
 
-
 type TarEntry = tar.ExtractEvents['entry'][1];
 
-async function offer(entry: TarEntry, layer: LayerDescriptor, analyzers: Analyzer[]): Promise<void> {
+async function offer(
+  entry: TarEntry,
+  layer: LayerDescriptor,
+  analyzers: Analyzer[],
+): Promise<void> {
   const file = toFileEntry(entry.header, layer);
   const wanting = analyzers.filter((a) => a.onEntry(file));
   if (wanting.length === 0 || file.type !== 'file' || file.size === 0) {

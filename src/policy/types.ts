@@ -2,8 +2,7 @@ import type { Severity } from '../scanners/finding.js';
 
 /** An allowed base: an image reference to resolve, or diff_ids pinned offline. */
 export type AllowedBase =
-  | { reference: string }
-  | { digest?: string; diffIds: string[]; name?: string };
+  { reference: string } | { digest?: string; diffIds: string[]; name?: string };
 
 export interface Waiver {
   id: string;

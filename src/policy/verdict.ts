@@ -52,9 +52,21 @@ interface RuleResultBase {
 
 export type RuleResult =
   | (RuleResultBase & { rule: 'base-image'; findings: string[]; details: BaseImageDetails })
-  | (RuleResultBase & { rule: 'non-root'; findings: string[]; details: { user: string; uid?: number } })
-  | (RuleResultBase & { rule: 'secrets'; findings: SecretFinding[]; details: Record<string, never> })
-  | (RuleResultBase & { rule: 'vulnerabilities'; findings: Finding[]; details?: VulnerabilityDetails });
+  | (RuleResultBase & {
+      rule: 'non-root';
+      findings: string[];
+      details: { user: string; uid?: number };
+    })
+  | (RuleResultBase & {
+      rule: 'secrets';
+      findings: SecretFinding[];
+      details: Record<string, never>;
+    })
+  | (RuleResultBase & {
+      rule: 'vulnerabilities';
+      findings: Finding[];
+      details?: VulnerabilityDetails;
+    });
 
 export interface VerdictImage {
   reference: string;

@@ -229,7 +229,10 @@ export function renderTable(verdict: Verdict, options: TableOptions = {}): strin
           style: STATUS_STYLE[r.status],
         },
         r.rule,
-        r.summary + (r.status === 'error' && r.error && !r.summary.includes(r.error) ? ` (error: ${r.error})` : ''),
+        r.summary +
+          (r.status === 'error' && r.error && !r.summary.includes(r.error)
+            ? ` (error: ${r.error})`
+            : ''),
       ]),
       p,
     ),

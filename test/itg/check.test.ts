@@ -54,9 +54,14 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  const values = JSON.parse(await readFile(join(testEnv().dir, 'secrets', 'secrets.json'), 'utf8')) as Record<string, string>;
+  const values = JSON.parse(
+    await readFile(join(testEnv().dir, 'secrets', 'secrets.json'), 'utf8'),
+  ) as Record<string, string>;
   const keyBody = (await readFile(values.rsaPrivateKeyFile!, 'utf8')).split('\n')[1]!;
-  secrets = [...['awsAccessKeyId', 'awsSecretAccessKey', 'githubToken', 'labelToken'].map((k) => values[k]!), keyBody];
+  secrets = [
+    ...['awsAccessKeyId', 'awsSecretAccessKey', 'githubToken', 'labelToken'].map((k) => values[k]!),
+    keyBody,
+  ];
 });
 
 // Each image of test/images with the verdict the policy above must give: the rules that fail.
@@ -88,7 +93,9 @@ describe('check gives exactly the right verdict for every test image', () => {
     const r = await gate('check', testImage(name).docker, '--policy', policy, '--format', 'json');
     expect(r.stderr).toBe('');
     const report = JSON.parse(r.stdout) as Report;
-    expect(report.rules.filter((x) => x.status === 'fail' || x.status === 'error').map((x) => x.rule)).toEqual(failing);
+    expect(
+      report.rules.filter((x) => x.status === 'fail' || x.status === 'error').map((x) => x.rule),
+    ).toEqual(failing);
     expect(report.decision).toBe(failing.length ? 'fail' : 'pass');
     expect(r.code).toBe(failing.length ? 1 : 0);
   });
@@ -107,43 +114,97 @@ describe('check gives exactly the right verdict for every test image', () => {
     ] as const) {
       const r = await gate('check', ref(name), '--policy', policy, '--format', 'json');
       const report = JSON.parse(r.stdout) as Report;
-      expect(report.rules.filter((x) => x.status === 'fail').map((x) => x.rule), name).toEqual(failing);
+      expect(
+        report.rules.filter((x) => x.status === 'fail').map((x) => x.rule),
+        name,
+      ).toEqual(failing);
     }
   });
 });
 
 describe('what the reports say', () => {
   test('a secret in a deleted file names its layer, path and detector, redacted', async () => {
-    const r = await gate('check', testImage('secret-deleted').docker, '--policy', policy, '--format', 'json');
+    const r = await gate(
+      'check',
+      testImage('secret-deleted').docker,
+      '--policy',
+      policy,
+      '--format',
+      'json',
+    );
     const rule = (JSON.parse(r.stdout) as Report).rules.find((x) => x.rule === 'secrets')!;
     expect(rule.findings).toContainEqual(
-      expect.objectContaining({ kind: 'file', path: '/home/app/.aws/credentials', detector: 'aws-access-key-id', layerIndex: 3 }),
+      expect.objectContaining({
+        kind: 'file',
+        path: '/home/app/.aws/credentials',
+        detector: 'aws-access-key-id',
+        layerIndex: 3,
+      }),
     );
   });
 
   test('a build arg leaked into history is found there', async () => {
-    const r = await gate('check', testImage('secret-buildarg').docker, '--policy', policy, '--format', 'json');
+    const r = await gate(
+      'check',
+      testImage('secret-buildarg').docker,
+      '--policy',
+      policy,
+      '--format',
+      'json',
+    );
     const rule = (JSON.parse(r.stdout) as Report).rules.find((x) => x.rule === 'secrets')!;
-    expect(rule.findings).toContainEqual(expect.objectContaining({ kind: 'history', detector: 'github-token' }));
+    expect(rule.findings).toContainEqual(
+      expect.objectContaining({ kind: 'history', detector: 'github-token' }),
+    );
   });
 
   test('the squashed base names the first layer where it parts from base-a', async () => {
-    const r = await gate('check', testImage('squashed-base').docker, '--policy', policy, '--format', 'json');
-    const rule = (JSON.parse(r.stdout) as Report).rules.find((x) => x.rule === 'base-image') as unknown as {
+    const r = await gate(
+      'check',
+      testImage('squashed-base').docker,
+      '--policy',
+      policy,
+      '--format',
+      'json',
+    );
+    const rule = (JSON.parse(r.stdout) as Report).rules.find(
+      (x) => x.rule === 'base-image',
+    ) as unknown as {
       details: { firstDifferentLayer: number };
     };
     expect(rule.details.firstDifferentLayer).toBe(0);
   });
 
   test('no output in any format contains a secret value', async () => {
-    for (const name of ['secret-deleted', 'secret-opaque', 'secret-env', 'secret-buildarg', 'secret-label']) {
+    for (const name of [
+      'secret-deleted',
+      'secret-opaque',
+      'secret-env',
+      'secret-buildarg',
+      'secret-label',
+    ]) {
       const outputs = join(dir, name);
       const r = await gate(
-        'check', testImage(name).docker, '--policy', policy,
-        '--output', `json=${outputs}.json`, '--output', `sarif=${outputs}.sarif`,
-        '--output', `markdown=${outputs}.md`, '--output', `table=${outputs}.txt`,
+        'check',
+        testImage(name).docker,
+        '--policy',
+        policy,
+        '--output',
+        `json=${outputs}.json`,
+        '--output',
+        `sarif=${outputs}.sarif`,
+        '--output',
+        `markdown=${outputs}.md`,
+        '--output',
+        `table=${outputs}.txt`,
       );
-      const all = [r.stdout, r.stderr, ...(await Promise.all(['json', 'sarif', 'md', 'txt'].map((x) => readFile(`${outputs}.${x}`, 'utf8'))))].join('\n');
+      const all = [
+        r.stdout,
+        r.stderr,
+        ...(await Promise.all(
+          ['json', 'sarif', 'md', 'txt'].map((x) => readFile(`${outputs}.${x}`, 'utf8')),
+        )),
+      ].join('\n');
       for (const secret of secrets) {
         expect(all).not.toContain(secret);
         expect(all).not.toContain(secret.slice(4, 16));
@@ -168,6 +229,8 @@ describe('what the reports say', () => {
     await writeFile(bad, 'apiVersion: image-gate/v1\nrules:\n  non_root: true\n');
     const r = await gate('check', testImage('good').docker, '--policy', bad);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${bad}:3:3: unknown key "non_root" in rules (did you mean "non-root"?)`);
+    expect(r.stderr).toContain(
+      `${bad}:3:3: unknown key "non_root" in rules (did you mean "non-root"?)`,
+    );
   });
 });

@@ -11,10 +11,17 @@ const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
 // detectors must find nothing in it, or every real image built on Debian would fail.
 test('a clean debootstrap Debian base has zero secret findings', async () => {
   const policy = join(import.meta.dirname, 'policies', 'secrets-only.yml');
-  const { stdout } = await run(process.execPath, [CLI, 'check', benchImage('debian-base').docker, '--policy', policy, '--format', 'json'], {
-    maxBuffer: 64 << 20,
-  });
-  const report = JSON.parse(stdout) as { decision: string; rules: { rule: string; findings: unknown[] }[] };
+  const { stdout } = await run(
+    process.execPath,
+    [CLI, 'check', benchImage('debian-base').docker, '--policy', policy, '--format', 'json'],
+    {
+      maxBuffer: 64 << 20,
+    },
+  );
+  const report = JSON.parse(stdout) as {
+    decision: string;
+    rules: { rule: string; findings: unknown[] }[];
+  };
   expect(report.rules.find((r) => r.rule === 'secrets')?.findings).toEqual([]);
   expect(report.decision).toBe('pass');
 });

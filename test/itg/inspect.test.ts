@@ -12,7 +12,9 @@ const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, DOCKER_HOST: testEnv().dockerHost } });
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
+      env: { ...process.env, DOCKER_HOST: testEnv().dockerHost },
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -30,17 +32,22 @@ describe('inspect reads every transport and agrees with skopeo', () => {
     ['daemon', img.daemon],
   ] as const;
 
-  test.each(transports)('%s: manifest and config digests equal skopeo\'s', async (_name, ref) => {
+  test.each(transports)("%s: manifest and config digests equal skopeo's", async (_name, ref) => {
     const info = await inspect({ image: ref, tlsVerify: false, dockerHost: testEnv().dockerHost });
     expect(info.configDigest).toBe(await skopeoConfigDigest(ref));
-    if (!ref.startsWith('docker-daemon:')) expect(info.manifestDigest).toBe(await skopeoDigest(ref));
+    if (!ref.startsWith('docker-daemon:'))
+      expect(info.manifestDigest).toBe(await skopeoDigest(ref));
     expect(info.layers.length).toBeGreaterThanOrEqual(5);
     expect(info.layers.every((l) => l.fileCount > 0 && l.uncompressedSize > 0)).toBe(true);
   });
 
   test('the same image has the same diffIDs in every transport', async () => {
     const ids = await Promise.all(
-      transports.map(async ([, ref]) => (await inspect({ image: ref, dockerHost: testEnv().dockerHost })).layers.map((l) => l.diffId)),
+      transports.map(async ([, ref]) =>
+        (await inspect({ image: ref, dockerHost: testEnv().dockerHost })).layers.map(
+          (l) => l.diffId,
+        ),
+      ),
     );
     for (const other of ids.slice(1)) expect(other).toEqual(ids[0]);
   });
@@ -72,7 +79,13 @@ describe('bad input is a clear error with exit code 2', () => {
     const ref = `docker://${env.registry}/image-gate-test/corrupt:latest`;
     await run('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', img.oci, ref]);
     const layer = info.layers[info.layers.length - 1]!;
-    const data = join(env.registryStorage, 'docker/registry/v2/blobs/sha256', layer.digest.slice(7, 9), layer.digest.slice(7), 'data');
+    const data = join(
+      env.registryStorage,
+      'docker/registry/v2/blobs/sha256',
+      layer.digest.slice(7, 9),
+      layer.digest.slice(7),
+      'data',
+    );
     const original = await readFile(data);
     try {
       const bytes = Buffer.from(original);
@@ -104,7 +117,10 @@ describe('bad input is a clear error with exit code 2', () => {
   });
 
   test('a missing tag names the registry and the HTTP status', async () => {
-    const r = await cli('inspect', `docker://${testEnv().registry}/image-gate-test/good:no-such-tag`);
+    const r = await cli(
+      'inspect',
+      `docker://${testEnv().registry}/image-gate-test/good:no-such-tag`,
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(testEnv().registry);
     expect(r.stderr).toContain('404');

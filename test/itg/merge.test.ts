@@ -8,7 +8,9 @@ const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
 const CLI = join(root, 'dist', 'cli.js');
 const FIXTURES = join(root, '..', 'shared', 'fixtures', 'scanners');
-const files = ['trivy', 'grype'].flatMap((d) => readdirSync(join(FIXTURES, d)).map((f) => join(d, f)));
+const files = ['trivy', 'grype'].flatMap((d) =>
+  readdirSync(join(FIXTURES, d)).map((f) => join(d, f)),
+);
 
 type Counts = Record<string, number>;
 
@@ -27,12 +29,22 @@ function independentCounts(doc: Record<string, unknown>): Counts | undefined {
     if (!prev || rank.indexOf(sev) < rank.indexOf(prev)) seen.set(key, sev);
   };
   if ('SchemaVersion' in doc) {
-    for (const r of (doc.Results as { Vulnerabilities?: Record<string, string>[] }[] | undefined) ?? []) {
-      for (const v of r.Vulnerabilities ?? []) add(v.VulnerabilityID!, v.PkgName!, v.InstalledVersion!, v.Severity ?? 'unknown');
+    for (const r of (doc.Results as { Vulnerabilities?: Record<string, string>[] }[] | undefined) ??
+      []) {
+      for (const v of r.Vulnerabilities ?? [])
+        add(v.VulnerabilityID!, v.PkgName!, v.InstalledVersion!, v.Severity ?? 'unknown');
     }
   } else if ('matches' in doc) {
-    for (const m of doc.matches as { vulnerability: Record<string, string>; artifact: Record<string, string> }[]) {
-      add(m.vulnerability.id!, m.artifact.name!, m.artifact.version!, m.vulnerability.severity || 'unknown');
+    for (const m of doc.matches as {
+      vulnerability: Record<string, string>;
+      artifact: Record<string, string>;
+    }[]) {
+      add(
+        m.vulnerability.id!,
+        m.artifact.name!,
+        m.artifact.version!,
+        m.vulnerability.severity || 'unknown',
+      );
     }
   } else {
     return undefined;
@@ -44,8 +56,21 @@ function independentCounts(doc: Record<string, unknown>): Counts | undefined {
 
 describe('image-gate merge on every real Trivy and Grype report', () => {
   test.each(files)('%s', async (file) => {
-    const { stdout } = await run(process.execPath, [CLI, 'merge', join(FIXTURES, file), '--format', 'json'], { maxBuffer: 64 << 20 });
-    const out = JSON.parse(stdout) as { findings: { id: string; severity: string; package: string; version: string; fixed: string[]; sources: string[] }[] };
+    const { stdout } = await run(
+      process.execPath,
+      [CLI, 'merge', join(FIXTURES, file), '--format', 'json'],
+      { maxBuffer: 64 << 20 },
+    );
+    const out = JSON.parse(stdout) as {
+      findings: {
+        id: string;
+        severity: string;
+        package: string;
+        version: string;
+        fixed: string[];
+        sources: string[];
+      }[];
+    };
     for (const f of out.findings) {
       expect(['critical', 'high', 'medium', 'low', 'negligible', 'unknown']).toContain(f.severity);
       expect(f.sources.length).toBeGreaterThan(0);
@@ -63,13 +88,20 @@ describe('image-gate merge on every real Trivy and Grype report', () => {
 
   test('reports from both scanners merge into one list with both sources', async () => {
     const { stdout } = await run(process.execPath, [
-      CLI, 'merge', join(FIXTURES, 'trivy', 'golden_alpine-310.json'), join(FIXTURES, 'trivy', 'action_alpine-3.10_trivy-yaml-cfg.json'), '--format', 'json',
+      CLI,
+      'merge',
+      join(FIXTURES, 'trivy', 'golden_alpine-310.json'),
+      join(FIXTURES, 'trivy', 'action_alpine-3.10_trivy-yaml-cfg.json'),
+      '--format',
+      'json',
     ]);
     expect((JSON.parse(stdout) as { findings: unknown[] }).findings.length).toBeGreaterThan(0);
   });
 
   test('a file that is not a report is a clear error', async () => {
-    const r = await run(process.execPath, [CLI, 'merge', join(root, 'package.json')]).catch((e: { code: number; stderr: string }) => e);
+    const r = await run(process.execPath, [CLI, 'merge', join(root, 'package.json')]).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect((r as { code: number }).code).toBe(2);
     expect((r as { stderr: string }).stderr).toContain('package.json');
   });

@@ -32,20 +32,28 @@ interface Rule {
   rule: string;
   status: string;
   summary: string;
-  details?: { failing: { id: string }[]; expiredWaivers: unknown[]; waived: { expiringSoon: boolean }[] };
+  details?: {
+    failing: { id: string }[];
+    expiredWaivers: unknown[];
+    waived: { expiringSoon: boolean }[];
+  };
 }
 
 async function gate(image: string, policyFile: string, env: Record<string, string> = {}) {
   try {
-    const { stdout } = await run(process.execPath, [CLI, 'check', image, '--policy', policyFile, '--format', 'json'], {
-      env: {
-        ...process.env,
-        PATH: `${bin}:${process.env.PATH}`,
-        HOME: dir,
-        STANDIN_REPORT: join(FIXTURES, 'trivy', 'golden_debian-buster.json'),
-        ...env,
+    const { stdout } = await run(
+      process.execPath,
+      [CLI, 'check', image, '--policy', policyFile, '--format', 'json'],
+      {
+        env: {
+          ...process.env,
+          PATH: `${bin}:${process.env.PATH}`,
+          HOME: dir,
+          STANDIN_REPORT: join(FIXTURES, 'trivy', 'golden_debian-buster.json'),
+          ...env,
+        },
       },
-    });
+    );
     return { code: 0, rule: vulns(stdout) };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -58,7 +66,8 @@ function vulns(stdout: string): Rule {
 }
 
 const image = () => testImage('good').docker;
-const rule = (extra = '') => `  vulnerabilities:\n    severity: high\n    scanners: [trivy]\n${extra}`;
+const rule = (extra = '') =>
+  `  vulnerabilities:\n    severity: high\n    scanners: [trivy]\n${extra}`;
 
 describe('the vulnerabilities rule runs the scanner on the image the gate read', () => {
   test('a critical finding fails at threshold high, from a registry image spooled once', async () => {
@@ -76,12 +85,22 @@ describe('the vulnerabilities rule runs the scanner on the image the gate read',
   test('a waiver with a reason and a future expiry lets it pass; an expired one does not', async () => {
     const waived = await gate(
       image(),
-      await policy('waived', rule(`    ignore:\n      - { id: CVE-2019-18224, reason: "libidn2 is never called", expires: 2099-12-31 }\n`)),
+      await policy(
+        'waived',
+        rule(
+          `    ignore:\n      - { id: CVE-2019-18224, reason: "libidn2 is never called", expires: 2099-12-31 }\n`,
+        ),
+      ),
     );
     expect(waived.code).toBe(0);
     const expired = await gate(
       image(),
-      await policy('expired', rule(`    ignore:\n      - { id: CVE-2019-18224, reason: "was fixed upstream", expires: 2020-01-01 }\n`)),
+      await policy(
+        'expired',
+        rule(
+          `    ignore:\n      - { id: CVE-2019-18224, reason: "was fixed upstream", expires: 2020-01-01 }\n`,
+        ),
+      ),
     );
     expect(expired.code).toBe(1);
     expect(expired.rule?.details?.expiredWaivers).toHaveLength(1);
@@ -99,30 +118,51 @@ describe('the vulnerabilities rule runs the scanner on the image the gate read',
     ['crash', /trivy.*unable to initialize a scanner/],
     ['garbage', /trivy/],
     ['stale', /trivy.*(stale|old|database)/i],
-  ])('a scanner that does %s makes the rule an error and the verdict fail closed', async (mode, why) => {
-    const r = await gate(image(), await policy(`mode-${mode}`, rule()), { STANDIN_MODE: mode });
-    expect(r.code).toBe(2);
-    expect(r.rule?.status).toBe('error');
-    expect(r.rule?.summary).toMatch(why);
-  });
+  ])(
+    'a scanner that does %s makes the rule an error and the verdict fail closed',
+    async (mode, why) => {
+      const r = await gate(image(), await policy(`mode-${mode}`, rule()), { STANDIN_MODE: mode });
+      expect(r.code).toBe(2);
+      expect(r.rule?.status).toBe('error');
+      expect(r.rule?.summary).toMatch(why);
+    },
+  );
 
   test('a scanner that hangs is killed at the policy timeout', async () => {
-    const r = await gate(image(), await policy('hang', rule('    timeout: 2\n')), { STANDIN_MODE: 'hang' });
+    const r = await gate(image(), await policy('hang', rule('    timeout: 2\n')), {
+      STANDIN_MODE: 'hang',
+    });
     expect(r.code).toBe(2);
     expect(r.rule?.summary).toMatch(/trivy.*(timed out|time)/i);
   });
 
   test('a report of another image is an error', async () => {
-    const r = await run(process.execPath, [CLI, 'check', image(), '--policy', await policy('report', rule()), '--format', 'json',
-      '--trivy-report', join(FIXTURES, 'trivy', 'golden_alpine-310.json')]).catch((e: { code: number; stdout: string }) => e);
+    const r = await run(process.execPath, [
+      CLI,
+      'check',
+      image(),
+      '--policy',
+      await policy('report', rule()),
+      '--format',
+      'json',
+      '--trivy-report',
+      join(FIXTURES, 'trivy', 'golden_alpine-310.json'),
+    ]).catch((e: { code: number; stdout: string }) => e);
     expect((r as { code: number }).code).toBe(2);
     expect(vulns((r as { stdout: string }).stdout).summary).toContain('another image');
   });
 
   test('no scanner installed and no report is an error, never a pass', async () => {
-    const { stdout, code } = await run(process.execPath, [CLI, 'check', image(), '--format', 'json'], {
-      env: { ...process.env, PATH: '/usr/bin:/bin', HOME: dir },
-    }).then((x) => ({ ...x, code: 0 }), (e: { code: number; stdout: string }) => e);
+    const { stdout, code } = await run(
+      process.execPath,
+      [CLI, 'check', image(), '--format', 'json'],
+      {
+        env: { ...process.env, PATH: '/usr/bin:/bin', HOME: dir },
+      },
+    ).then(
+      (x) => ({ ...x, code: 0 }),
+      (e: { code: number; stdout: string }) => e,
+    );
     expect(code).toBe(2);
     expect(vulns(stdout).status).toBe('error');
   });

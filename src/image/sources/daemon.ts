@@ -13,7 +13,11 @@ import { openDockerArchive } from './docker-archive.js';
  * the docker-archive reader (the export *is* a docker-archive). The export is spooled to a
  * temporary file because manifest.json comes last in it; layers are still never extracted.
  */
-export async function openDaemonImage(name: string, reference: string, dockerHost = defaultDockerHost()): Promise<Image> {
+export async function openDaemonImage(
+  name: string,
+  reference: string,
+  dockerHost = defaultDockerHost(),
+): Promise<Image> {
   const endpoint = engineEndpoint(dockerHost);
   const encoded = encodeURIComponent(name);
   const inspect = await engineRequest(endpoint, `/images/${encoded}/json`);
@@ -47,7 +51,10 @@ function engineEndpoint(dockerHost: string): RequestOptions {
   if (dockerHost.startsWith('unix://')) return { socketPath: dockerHost.slice('unix://'.length) };
   const tcp = /^tcp:\/\/([^:/]+)(?::(\d+))?/.exec(dockerHost);
   if (tcp) return { host: tcp[1], port: Number(tcp[2] ?? 2375) };
-  throw new GateError('usage', `unsupported DOCKER_HOST "${dockerHost}" (use unix:///path or tcp://host:port)`);
+  throw new GateError(
+    'usage',
+    `unsupported DOCKER_HOST "${dockerHost}" (use unix:///path or tcp://host:port)`,
+  );
 }
 
 function engineRequest(endpoint: RequestOptions, path: string): Promise<IncomingMessage> {
@@ -55,7 +62,12 @@ function engineRequest(endpoint: RequestOptions, path: string): Promise<Incoming
     const req = request({ ...endpoint, path, method: 'GET', headers: { Host: 'docker' } }, resolve);
     req.setTimeout(60_000, () => req.destroy(new Error('timed out')));
     req.on('error', (err) =>
-      reject(new GateError('daemon', `cannot reach the docker daemon at ${describe(endpoint)}: ${err.message}`)),
+      reject(
+        new GateError(
+          'daemon',
+          `cannot reach the docker daemon at ${describe(endpoint)}: ${err.message}`,
+        ),
+      ),
     );
     req.end();
   });
@@ -72,7 +84,10 @@ async function expectOk(res: IncomingMessage, host: string, what: string): Promi
       return body;
     }
   })();
-  throw new GateError('daemon', `docker daemon at ${host} answered ${res.statusCode} to ${what}: ${message.trim().slice(0, 200)}`);
+  throw new GateError(
+    'daemon',
+    `docker daemon at ${host} answered ${res.statusCode} to ${what}: ${message.trim().slice(0, 200)}`,
+  );
 }
 
 function describe(endpoint: RequestOptions): string {

@@ -1,6 +1,12 @@
 import { GateError } from '../../errors.js';
 import { sha256 } from '../digest.js';
-import { MediaType, layerDescriptors, parseConfig, platformOf, type ImageManifest } from '../manifest.js';
+import {
+  MediaType,
+  layerDescriptors,
+  parseConfig,
+  platformOf,
+  type ImageManifest,
+} from '../manifest.js';
 import { parseRegistryName, formatRegistryName } from '../reference.js';
 import type { Compression, Image } from '../types.js';
 import { archiveStore, type FileStore, MAX_METADATA_BYTES } from './store.js';
@@ -18,19 +24,31 @@ interface ArchiveEntry {
  * schema 2 manifest, compact JSON, layers as stored): its digest then equals what
  * `skopeo inspect docker-archive:…` reports.
  */
-export async function openDockerArchive(file: string, ref: string | undefined, reference: string, cleanup?: () => Promise<void>): Promise<Image> {
+export async function openDockerArchive(
+  file: string,
+  ref: string | undefined,
+  reference: string,
+  cleanup?: () => Promise<void>,
+): Promise<Image> {
   const store = await archiveStore(file);
   const entry = pickEntry(await readEntries(store), ref, file);
   const configBytes = await store.read(entry.Config, MAX_METADATA_BYTES);
   const config = parseConfig(configBytes, `${file} ${entry.Config}`);
   if (entry.Layers.length !== config.rootfs.diff_ids.length) {
-    throw new GateError('format', `${file}: manifest.json lists ${entry.Layers.length} layers but the config has ${config.rootfs.diff_ids.length} diff_ids`);
+    throw new GateError(
+      'format',
+      `${file}: manifest.json lists ${entry.Layers.length} layers but the config has ${config.rootfs.diff_ids.length} diff_ids`,
+    );
   }
   const layerSizes = await Promise.all(entry.Layers.map((l) => store.size(l)));
   const manifest: ImageManifest = {
     schemaVersion: 2,
     mediaType: MediaType.dockerManifest,
-    config: { mediaType: MediaType.dockerConfig, size: configBytes.length, digest: sha256(configBytes) },
+    config: {
+      mediaType: MediaType.dockerConfig,
+      size: configBytes.length,
+      digest: sha256(configBytes),
+    },
     // docker save stores layers uncompressed, so the blob digest is the diffID. The media type
     // is the one skopeo writes for every docker-archive layer, whatever its compression, so the
     // manifest digest equals skopeo's; the real compression is sniffed below.
@@ -82,7 +100,11 @@ async function readEntries(store: FileStore): Promise<ArchiveEntry[]> {
 
 function isEntry(e: unknown): e is ArchiveEntry {
   const x = e as ArchiveEntry;
-  return typeof x?.Config === 'string' && Array.isArray(x.Layers) && x.Layers.every((l) => typeof l === 'string');
+  return (
+    typeof x?.Config === 'string' &&
+    Array.isArray(x.Layers) &&
+    x.Layers.every((l) => typeof l === 'string')
+  );
 }
 
 function pickEntry(entries: ArchiveEntry[], ref: string | undefined, file: string): ArchiveEntry {
@@ -94,11 +116,18 @@ function pickEntry(entries: ArchiveEntry[], ref: string | undefined, file: strin
   if (ref) {
     const want = canonical(ref);
     const e = entries.find((x) => (x.RepoTags ?? []).some((t) => canonical(t) === want));
-    if (!e) throw new GateError('not-found', `${file}: no image tagged "${ref}" (available: ${tags(entries)})`);
+    if (!e)
+      throw new GateError(
+        'not-found',
+        `${file}: no image tagged "${ref}" (available: ${tags(entries)})`,
+      );
     return e;
   }
   if (entries.length !== 1) {
-    throw new GateError('usage', `${file}: the archive holds ${entries.length} images; name one (available: ${tags(entries)})`);
+    throw new GateError(
+      'usage',
+      `${file}: the archive holds ${entries.length} images; name one (available: ${tags(entries)})`,
+    );
   }
   return entries[0]!;
 }
@@ -114,7 +143,6 @@ function canonical(tag: string): string {
 function tags(entries: ArchiveEntry[]): string {
   return entries.map((e, i) => (e.RepoTags ?? []).join(' ') || `@${i}`).join(', ');
 }
-
 
 /** Archives may hold compressed or plain layer tars; the magic bytes tell which. */
 function sniffCompression(head: Buffer): Compression {

@@ -14,28 +14,49 @@ import { archiveStore, directoryStore, type FileStore, MAX_METADATA_BYTES } from
 const REF_NAME = 'org.opencontainers.image.ref.name';
 
 /** `oci:DIR[:REF]`: an OCI image layout directory, as `skopeo copy … oci:DIR:REF` writes. */
-export async function openOciLayout(dir: string, ref: string | undefined, platform: Platform, reference: string): Promise<Image> {
+export async function openOciLayout(
+  dir: string,
+  ref: string | undefined,
+  platform: Platform,
+  reference: string,
+): Promise<Image> {
   return readLayout(directoryStore(dir), ref, platform, reference);
 }
 
 /** `oci-archive:FILE[:REF]`: the same layout inside a tar, read in place. */
-export async function openOciArchive(file: string, ref: string | undefined, platform: Platform, reference: string): Promise<Image> {
+export async function openOciArchive(
+  file: string,
+  ref: string | undefined,
+  platform: Platform,
+  reference: string,
+): Promise<Image> {
   return readLayout(await archiveStore(file), ref, platform, reference);
 }
 
-async function readLayout(store: FileStore, ref: string | undefined, platform: Platform, reference: string): Promise<Image> {
+async function readLayout(
+  store: FileStore,
+  ref: string | undefined,
+  platform: Platform,
+  reference: string,
+): Promise<Image> {
   if (!(await store.exists('oci-layout'))) {
     throw new GateError('format', `${store.where}: not an OCI image layout (no oci-layout file)`);
   }
-  const index = parseManifest(await store.read('index.json', MAX_METADATA_BYTES), undefined, `${store.where} index.json`);
-  if (index.kind !== 'index') throw new GateError('format', `${store.where}: index.json is not an image index`);
+  const index = parseManifest(
+    await store.read('index.json', MAX_METADATA_BYTES),
+    undefined,
+    `${store.where} index.json`,
+  );
+  if (index.kind !== 'index')
+    throw new GateError('format', `${store.where}: index.json is not an image index`);
   let desc = pickByRef(index.index.manifests, ref, store.where);
   let parsed = parseManifest(await readBlob(store, desc), desc.mediaType, where(store, desc));
   if (parsed.kind === 'index') {
     desc = selectPlatform(parsed.index, platform, where(store, desc));
     parsed = parseManifest(await readBlob(store, desc), desc.mediaType, where(store, desc));
   }
-  if (parsed.kind !== 'manifest') throw new GateError('format', `${where(store, desc)}: nested image indexes are not supported`);
+  if (parsed.kind !== 'manifest')
+    throw new GateError('format', `${where(store, desc)}: nested image indexes are not supported`);
   const manifestBytes = await readBlob(store, desc);
   const manifest = parsed.manifest;
   const configBytes = await readBlob(store, manifest.config);
@@ -59,16 +80,24 @@ function pickByRef(manifests: Descriptor[], ref: string | undefined, where: stri
   if (ref?.startsWith('@')) {
     const i = Number(ref.slice(1));
     const d = manifests[i];
-    if (!Number.isInteger(i) || !d) throw new GateError('not-found', `${where}: no image at index ${ref}`);
+    if (!Number.isInteger(i) || !d)
+      throw new GateError('not-found', `${where}: no image at index ${ref}`);
     return d;
   }
   if (ref) {
     const d = manifests.find((m) => m.annotations?.[REF_NAME] === ref);
-    if (!d) throw new GateError('not-found', `${where}: no image named "${ref}" (available: ${names(manifests)})`);
+    if (!d)
+      throw new GateError(
+        'not-found',
+        `${where}: no image named "${ref}" (available: ${names(manifests)})`,
+      );
     return d;
   }
   if (manifests.length !== 1) {
-    throw new GateError('usage', `${where}: the layout holds ${manifests.length} images; name one (available: ${names(manifests)})`);
+    throw new GateError(
+      'usage',
+      `${where}: the layout holds ${manifests.length} images; name one (available: ${names(manifests)})`,
+    );
   }
   return manifests[0]!;
 }

@@ -1,5 +1,11 @@
 import { GateError } from '../../errors.js';
-import { layerDescriptors, MANIFEST_ACCEPT, parseConfig, parseManifest, platformOf, } from '../manifest.js';
+import {
+  layerDescriptors,
+  MANIFEST_ACCEPT,
+  parseConfig,
+  parseManifest,
+  platformOf,
+} from '../manifest.js';
 import type { RegistryName } from '../reference.js';
 import { RegistryClient, type RegistryClientOptions } from '../registry/client.js';
 import type { Image, Platform } from '../types.js';
@@ -16,7 +22,11 @@ export async function openRegistryImage(
   const client = new RegistryClient(clientOptions);
   const repo = { registry: name.registry, repository: name.repository };
   const where = `${name.registry}/${name.repository}`;
-  let fetched = await client.getManifest(repo, name.digest ?? name.tag ?? 'latest', MANIFEST_ACCEPT);
+  let fetched = await client.getManifest(
+    repo,
+    name.digest ?? name.tag ?? 'latest',
+    MANIFEST_ACCEPT,
+  );
   let parsed = parseManifest(fetched.bytes, fetched.mediaType, `${where}@${fetched.digest}`);
   if (parsed.kind === 'index') {
     const desc = selectPlatform(parsed.index, platform, `${where}@${fetched.digest}`);
@@ -24,7 +34,10 @@ export async function openRegistryImage(
     parsed = parseManifest(fetched.bytes, fetched.mediaType, `${where}@${fetched.digest}`);
   }
   if (parsed.kind !== 'manifest') {
-    throw new GateError('format', `${where}@${fetched.digest}: nested image indexes are not supported`);
+    throw new GateError(
+      'format',
+      `${where}@${fetched.digest}: nested image indexes are not supported`,
+    );
   }
   const manifest = parsed.manifest;
   const configBytes = await client.getBlobBytes(repo, manifest.config.digest, MAX_METADATA_BYTES);

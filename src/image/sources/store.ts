@@ -45,7 +45,8 @@ export function directoryStore(dir: string): FileStore {
       const s = await stat(p).catch(() => {
         throw new GateError('not-found', `${dir}: ${name} does not exist`);
       });
-      if (s.size > maxBytes) throw new GateError('limit', `${dir}: ${name} is larger than ${maxBytes} bytes`);
+      if (s.size > maxBytes)
+        throw new GateError('limit', `${dir}: ${name} is larger than ${maxBytes} bytes`);
       return readFile(p);
     },
     async head(name, n) {

@@ -26,7 +26,10 @@ export class TarArchive {
     try {
       fh = await open(path, 'r');
     } catch (err) {
-      throw new GateError('not-found', `cannot open archive ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      throw new GateError(
+        'not-found',
+        `cannot open archive ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      );
     }
     try {
       const { size } = await fh.stat();
@@ -47,7 +50,10 @@ export class TarArchive {
   async readBytes(name: string, maxBytes: number): Promise<Buffer> {
     const m = this.require(name);
     if (m.size > maxBytes) {
-      throw new GateError('limit', `${this.path}: ${name} is ${m.size} bytes, more than the ${maxBytes} allowed`);
+      throw new GateError(
+        'limit',
+        `${this.path}: ${name} is ${m.size} bytes, more than the ${maxBytes} allowed`,
+      );
     }
     const fh = await open(this.path, 'r');
     try {
@@ -75,7 +81,11 @@ export class TarArchive {
   stream(name: string): Readable {
     const m = this.require(name);
     if (m.size === 0) return createReadStream(this.path, { start: 1, end: 0 });
-    return createReadStream(this.path, { start: m.offset, end: m.offset + m.size - 1, highWaterMark: 1 << 20 });
+    return createReadStream(this.path, {
+      start: m.offset,
+      end: m.offset + m.size - 1,
+      highWaterMark: 1 << 20,
+    });
   }
 
   private require(name: string): ArchiveMember {
@@ -87,7 +97,11 @@ export class TarArchive {
 
 const BLOCK = 512;
 
-async function indexMembers(fh: FileHandle, fileSize: number, path: string): Promise<Map<string, ArchiveMember>> {
+async function indexMembers(
+  fh: FileHandle,
+  fileSize: number,
+  path: string,
+): Promise<Map<string, ArchiveMember>> {
   const members = new Map<string, ArchiveMember>();
   const header = Buffer.alloc(BLOCK);
   let pos = 0;
@@ -96,7 +110,8 @@ async function indexMembers(fh: FileHandle, fileSize: number, path: string): Pro
     const { bytesRead } = await fh.read(header, 0, BLOCK, pos);
     if (bytesRead < BLOCK) break;
     if (header.every((b) => b === 0)) return members; // end-of-archive marker
-    if (!checksumOk(header)) throw new GateError('format', `${path}: corrupt tar header at byte ${pos}`);
+    if (!checksumOk(header))
+      throw new GateError('format', `${path}: corrupt tar header at byte ${pos}`);
     const size = octal(header, 124, 12);
     const type = String.fromCharCode(header[156]!);
     const dataStart = pos + BLOCK;
@@ -104,10 +119,12 @@ async function indexMembers(fh: FileHandle, fileSize: number, path: string): Pro
     if (type === 'L' || type === 'x') {
       const meta = Buffer.alloc(size);
       await fh.read(meta, 0, size, dataStart);
-      longName = type === 'L' ? meta.toString('utf8').replace(/\0.*$/s, '') : paxPath(meta) ?? longName;
+      longName =
+        type === 'L' ? meta.toString('utf8').replace(/\0.*$/s, '') : (paxPath(meta) ?? longName);
     } else {
       const prefix = field(header, 345, 155);
-      const name = longName ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100));
+      const name =
+        longName ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100));
       longName = undefined;
       if (type === '0' || type === '\0') members.set(normalise(name), { offset: dataStart, size });
     }

@@ -13,7 +13,12 @@ const hour = 3600_000;
 if (args[0] === 'version') {
   const built = new Date(Date.now() - (mode === 'stale' ? 30 * 24 * hour : hour));
   const next = new Date(built.getTime() + 6 * hour);
-  console.log(JSON.stringify({ Version: '0.74.0', VulnerabilityDB: { Version: 2, UpdatedAt: built, NextUpdate: next } }));
+  console.log(
+    JSON.stringify({
+      Version: '0.74.0',
+      VulnerabilityDB: { Version: 2, UpdatedAt: built, NextUpdate: next },
+    }),
+  );
   process.exit(0);
 }
 if (args.includes('--download-db-only')) process.exit(mode === 'stale' ? 1 : 0);
@@ -44,5 +49,8 @@ function readLayout(dir) {
   const blob = (d) => JSON.parse(readFileSync(join(dir, 'blobs', 'sha256', d.slice(7)), 'utf8'));
   const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
   const manifest = blob(index.manifests[0].digest);
-  return { configDigest: manifest.config.digest, diffIds: blob(manifest.config.digest).rootfs.diff_ids };
+  return {
+    configDigest: manifest.config.digest,
+    diffIds: blob(manifest.config.digest).rootfs.diff_ids,
+  };
 }

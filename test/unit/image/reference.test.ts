@@ -8,10 +8,7 @@ describe('image references in skopeo syntax', () => {
     ['index.docker.io/team/app', 'docker://docker.io/team/app:latest'],
     ['127.0.0.1:5000/demo/app:v1', 'docker://127.0.0.1:5000/demo/app:v1'],
     ['localhost/app', 'docker://localhost/app:latest'],
-    [
-      'ghcr.io/o/r@sha256:' + 'a'.repeat(64),
-      'docker://ghcr.io/o/r@sha256:' + 'a'.repeat(64),
-    ],
+    ['ghcr.io/o/r@sha256:' + 'a'.repeat(64), 'docker://ghcr.io/o/r@sha256:' + 'a'.repeat(64)],
     ['docker-archive:/tmp/x.tar', 'docker-archive:/tmp/x.tar'],
     ['docker-archive:/tmp/x.tar:app:v1', 'docker-archive:/tmp/x.tar:app:v1'],
     ['oci:/tmp/layout:latest', 'oci:/tmp/layout:latest'],

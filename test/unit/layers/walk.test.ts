@@ -37,7 +37,10 @@ function recorder(): Analyzer & { entries: FileEntry[]; contents: Map<string, st
       return e.type === 'file';
     },
     onContent(e, chunk) {
-      contents.set(`${e.layer.index}:${e.path}`, (contents.get(`${e.layer.index}:${e.path}`) ?? '') + chunk.toString());
+      contents.set(
+        `${e.layer.index}:${e.path}`,
+        (contents.get(`${e.layer.index}:${e.path}`) ?? '') + chunk.toString(),
+      );
     },
   };
 }
@@ -45,7 +48,12 @@ function recorder(): Analyzer & { entries: FileEntry[]; contents: Map<string, st
 describe('the layer walk', () => {
   test('verifies each layer and reports its sizes and file count', async () => {
     const img = await buildOciImage([
-      { members: [{ path: 'etc/', dir: true }, { path: 'etc/hostname', content: 'box\n' }] },
+      {
+        members: [
+          { path: 'etc/', dir: true },
+          { path: 'etc/hostname', content: 'box\n' },
+        ],
+      },
       { members: [{ path: 'app/run.sh', content: '#!/bin/sh\n' }], compression: 'none' },
     ]);
     const stats = await walk(img.ref);
@@ -57,7 +65,12 @@ describe('the layer walk', () => {
 
   test('streams file content to the analyzers that ask, with normalised paths', async () => {
     const img = await buildOciImage([
-      { members: [{ path: './a/../b/c.txt', content: 'hello' }, { path: '../../escape', content: 'x' }] },
+      {
+        members: [
+          { path: './a/../b/c.txt', content: 'hello' },
+          { path: '../../escape', content: 'x' },
+        ],
+      },
     ]);
     const rec = recorder();
     await walk(img.ref, [rec]);
@@ -68,20 +81,41 @@ describe('the layer walk', () => {
   test('reads whiteouts, opaque directories, long names and links', async () => {
     const long = 'd/' + 'x'.repeat(150) + '.txt';
     const img = await buildOciImage([
-      { members: [{ path: long, content: '1' }, { path: 'd/sub/f', content: '2' }, { path: 'h', hardlink: long }, { path: 's', symlink: '/d' }] },
-      { members: [{ path: 'd/.wh..wh..opq', content: '' }, { path: '.wh.h', content: '' }] },
+      {
+        members: [
+          { path: long, content: '1' },
+          { path: 'd/sub/f', content: '2' },
+          { path: 'h', hardlink: long },
+          { path: 's', symlink: '/d' },
+        ],
+      },
+      {
+        members: [
+          { path: 'd/.wh..wh..opq', content: '' },
+          { path: '.wh.h', content: '' },
+        ],
+      },
     ]);
     const rec = recorder();
     await walk(img.ref, [rec]);
     expect(rec.entries.find((e) => e.path === '/' + long)?.type).toBe('file');
-    expect(rec.entries.find((e) => e.path === '/h')).toMatchObject({ type: 'hardlink', linkTarget: '/' + long });
-    expect(rec.entries.find((e) => e.path === '/s')).toMatchObject({ type: 'symlink', linkTarget: '/d' });
+    expect(rec.entries.find((e) => e.path === '/h')).toMatchObject({
+      type: 'hardlink',
+      linkTarget: '/' + long,
+    });
+    expect(rec.entries.find((e) => e.path === '/s')).toMatchObject({
+      type: 'symlink',
+      linkTarget: '/d',
+    });
     expect(rec.entries.find((e) => e.opaque)).toMatchObject({ path: '/d', layer: { index: 1 } });
     expect(rec.entries.find((e) => e.whiteout)).toMatchObject({ path: '/h' });
   });
 
   test('a corrupted blob is an error that names the layer', async () => {
-    const img = await buildOciImage([{ members: [{ path: 'a', content: 'a' }] }, { members: [{ path: 'b', content: 'b' }] }]);
+    const img = await buildOciImage([
+      { members: [{ path: 'a', content: 'a' }] },
+      { members: [{ path: 'b', content: 'b' }] },
+    ]);
     const blob = join(img.dir, 'blobs', 'sha256', img.layerDigests[1]!.slice(7));
     const bytes = await readFile(blob);
     bytes[bytes.length - 12] ^= 0xff; // inside the deflate stream, before the gzip trailer
@@ -91,14 +125,22 @@ describe('the layer walk', () => {
 
   test('a layer whose tar does not match its diffID is an error, never a result', async () => {
     const wrong = sha256('another layer');
-    const img = await buildOciImage([{ members: [{ path: 'a', content: 'a' }] }], { diffIds: [wrong] });
-    await expect(walk(img.ref)).rejects.toThrow(`layer 0 (${img.layerDigests[0]}): diffID mismatch (config says ${wrong}`);
+    const img = await buildOciImage([{ members: [{ path: 'a', content: 'a' }] }], {
+      diffIds: [wrong],
+    });
+    await expect(walk(img.ref)).rejects.toThrow(
+      `layer 0 (${img.layerDigests[0]}): diffID mismatch (config says ${wrong}`,
+    );
   });
 
   test('a decompression bomb stops at the bound and names the layer', async () => {
-    const img = await buildOciImage([{ members: [{ path: 'zeros', content: Buffer.alloc(8 << 20) }] }]);
+    const img = await buildOciImage([
+      { members: [{ path: 'zeros', content: Buffer.alloc(8 << 20) }] },
+    ]);
     const image = await openImage(img.ref);
-    await expect(walkImage(image, [], { maxLayerBytes: 1 << 20 })).rejects.toThrow(/layer 0 .*decompresses to more than 1048576 bytes/);
+    await expect(walkImage(image, [], { maxLayerBytes: 1 << 20 })).rejects.toThrow(
+      /layer 0 .*decompresses to more than 1048576 bytes/,
+    );
     await image.close();
   });
 });
@@ -108,8 +150,17 @@ describe('the merged filesystem', () => {
 
   test('follows a symlinked /etc/passwd and honours later layers', async () => {
     const img = await buildOciImage([
-      { members: [{ path: 'opt/accounts/passwd', content: passwd }, { path: 'etc/passwd', symlink: '../opt/accounts/passwd' }] },
-      { members: [{ path: 'opt/accounts/passwd', content: 'root:x:0:0::/:/bin/sh\napp:x:0:0::/:/bin/sh\n' }] },
+      {
+        members: [
+          { path: 'opt/accounts/passwd', content: passwd },
+          { path: 'etc/passwd', symlink: '../opt/accounts/passwd' },
+        ],
+      },
+      {
+        members: [
+          { path: 'opt/accounts/passwd', content: 'root:x:0:0::/:/bin/sh\napp:x:0:0::/:/bin/sh\n' },
+        ],
+      },
     ]);
     const fs = new FilesystemAnalyzer();
     await walk(img.ref, [fs]);
@@ -119,8 +170,14 @@ describe('the merged filesystem', () => {
   });
 
   test('a passwd deleted by a whiteout, or hidden by an opaque directory, is missing', async () => {
-    for (const hide of [{ path: 'etc/.wh.passwd', content: '' }, { path: 'etc/.wh..wh..opq', content: '' }]) {
-      const img = await buildOciImage([{ members: [{ path: 'etc/passwd', content: passwd }] }, { members: [hide] }]);
+    for (const hide of [
+      { path: 'etc/.wh.passwd', content: '' },
+      { path: 'etc/.wh..wh..opq', content: '' },
+    ]) {
+      const img = await buildOciImage([
+        { members: [{ path: 'etc/passwd', content: passwd }] },
+        { members: [hide] },
+      ]);
       const fs = new FilesystemAnalyzer();
       await walk(img.ref, [fs]);
       expect(fs.passwd().status).toBe('missing');
@@ -128,11 +185,20 @@ describe('the merged filesystem', () => {
   });
 
   test('a symlink loop is reported, not followed forever', async () => {
-    const img = await buildOciImage([{ members: [{ path: 'etc/passwd', symlink: '/etc/loop' }, { path: 'etc/loop', symlink: '/etc/passwd' }] }]);
+    const img = await buildOciImage([
+      {
+        members: [
+          { path: 'etc/passwd', symlink: '/etc/loop' },
+          { path: 'etc/loop', symlink: '/etc/passwd' },
+        ],
+      },
+    ]);
     const fs = new FilesystemAnalyzer();
     await walk(img.ref, [fs]);
     const facts = fs.passwd();
-    expect(facts.status === 'missing' && facts.reason).toContain('too many levels of symbolic links');
+    expect(facts.status === 'missing' && facts.reason).toContain(
+      'too many levels of symbolic links',
+    );
   });
 
   test('the layout and the digests agree with what was built', async () => {
