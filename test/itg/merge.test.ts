@@ -35,15 +35,23 @@ function independentCounts(doc: Record<string, unknown>): Counts | undefined {
         add(v.VulnerabilityID!, v.PkgName!, v.InstalledVersion!, v.Severity ?? 'unknown');
     }
   } else if ('matches' in doc) {
-    for (const m of doc.matches as {
+    type Match = {
       vulnerability: Record<string, string>;
       artifact: Record<string, string>;
-    }[]) {
+      relatedVulnerabilities?: { severity?: string }[];
+    };
+    const rank = ['critical', 'high', 'medium', 'low', 'negligible', 'unknown'];
+    for (const m of doc.matches as Match[]) {
+      // Grype leaves severity out when its own record has none: the related records' highest.
+      const related = (m.relatedVulnerabilities ?? []).map((r) =>
+        (r.severity ?? 'unknown').toLowerCase(),
+      );
+      const fallback = related.sort((a, b) => rank.indexOf(a) - rank.indexOf(b))[0] ?? 'unknown';
       add(
         m.vulnerability.id!,
         m.artifact.name!,
         m.artifact.version!,
-        m.vulnerability.severity || 'unknown',
+        m.vulnerability.severity || fallback,
       );
     }
   } else {
