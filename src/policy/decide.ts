@@ -17,32 +17,28 @@ export function ruleEnabled(policy: Policy, rule: RuleName): boolean {
 export function skippedRule(policy: Policy, rule: RuleName): RuleResult {
   const summary =
     policy.rules[rule] === false ? `disabled in the policy (${rule}: false)` : 'not in the policy';
-  const common = { status: 'skipped' as const, summary };
-  switch (rule) {
-    case 'base-image':
-      return { rule, ...common, findings: [], details: {} };
-    case 'non-root':
-      return { rule, ...common, findings: [], details: { user: '' } };
-    case 'secrets':
-      return { rule, ...common, findings: [], details: {} };
-    case 'vulnerabilities':
-      return { rule, ...common, findings: [] };
-  }
+  return withoutFindings(rule, { status: 'skipped', summary });
 }
 
 function notEvaluated(rule: RuleName): RuleResult {
-  const common = {
-    status: 'error' as const,
+  return withoutFindings(rule, {
+    status: 'error',
     summary: 'the policy asks for this rule but it was not evaluated',
     error: 'rule not evaluated',
-  };
+  });
+}
+
+/** A rule result with no findings and empty details, of the shape each rule's result has. */
+function withoutFindings(
+  rule: RuleName,
+  common: { status: 'skipped' | 'error'; summary: string; error?: string },
+): RuleResult {
   switch (rule) {
     case 'base-image':
+    case 'secrets':
       return { rule, ...common, findings: [], details: {} };
     case 'non-root':
       return { rule, ...common, findings: [], details: { user: '' } };
-    case 'secrets':
-      return { rule, ...common, findings: [], details: {} };
     case 'vulnerabilities':
       return { rule, ...common, findings: [] };
   }
