@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
 import { inspect } from '../../src/commands/inspect.js';
-import { skopeoConfigDigest, skopeoDigest, testEnv, testImage } from '../helpers/env.js';
+import {
+  multiArchImage,
+  skopeoConfigDigest,
+  skopeoDigest,
+  testEnv,
+  testImage,
+} from '../helpers/env.js';
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
@@ -138,5 +144,29 @@ describe('bad input is a clear error with exit code 2', () => {
     const r = await cli('inspect', `oci:${dir}`);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('not an OCI image layout');
+  });
+});
+
+describe('multi-platform images', () => {
+  test.each([
+    ['registry', () => multiArchImage().docker],
+    ['oci layout', () => multiArchImage().oci],
+    ['oci-archive', () => multiArchImage().ociArchive],
+  ])('%s: --platform picks the manifest of that platform', async (_name, ref) => {
+    const img = multiArchImage();
+    const amd64 = await inspect({ image: ref() });
+    expect(amd64.platform).toBe('linux/amd64');
+    expect(amd64.manifestDigest).toBe(img.platforms['linux/amd64']);
+    const arm64 = await inspect({ image: ref(), platform: 'linux/arm64' });
+    expect(arm64.platform).toBe('linux/arm64/v8');
+    expect(arm64.manifestDigest).toBe(img.platforms['linux/arm64/v8']);
+    expect(arm64.layers.length).toBe(amd64.layers.length + 1);
+  });
+
+  test('a platform the index does not have is an error listing those it has', async () => {
+    const r = await cli('inspect', multiArchImage().docker, '--platform', 'linux/s390x');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('linux/amd64');
+    expect(r.stderr).toContain('linux/arm64/v8');
   });
 });
