@@ -33,7 +33,7 @@ bash test/images/bench.sh debian-base
 
 step "type check, lint, format"
 npx tsc --noEmit -p tsconfig.json
-npx eslint --max-warnings=0 src test scripts
+npx eslint --max-warnings=0 src test scripts bench examples
 npx prettier --check . >/dev/null || { npx prettier --check . ; exit 1; }
 
 step "dist/ is what the sources build"
