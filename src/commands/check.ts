@@ -22,6 +22,7 @@ import { evaluateVulnerabilities } from '../policy/rules/vulnerabilities.js';
 import type { LoadedPolicy } from '../policy/types.js';
 import type { RuleResult, Verdict } from '../policy/verdict.js';
 import type { ImageOnDisk } from '../scanners/exec.js';
+import type { ScannerName } from '../scanners/finding.js';
 import type { CommandRunner } from '../scanners/runner.js';
 import { findOnPath } from '../scanners/runner.js';
 import { VERSION } from '../version.js';
@@ -34,8 +35,14 @@ export interface CheckOptions extends OpenOptions {
   policyPath?: string;
   trivyReport?: string;
   grypeReport?: string;
-  /** Where scanner databases are kept between runs. */
+  /** Where scanner databases are kept between runs (default `~/.cache/image-gate`). */
   cacheDir?: string;
+  /** Scanners to run when the policy names none (default: each one on PATH). */
+  scanners?: ScannerName[];
+  /** Overrides the policy's `max-db-age` (e.g. `24h`). */
+  maxDbAge?: string;
+  /** Overrides the policy's scanner `timeout`. */
+  scannerTimeoutMs?: number;
   /** Runs the scanners; tests pass stand-ins. */
   runner?: CommandRunner;
   progress?: Progress;
@@ -127,21 +134,38 @@ function vulnerabilities(
       ...(options.trivyReport ? { trivy: options.trivyReport } : {}),
       ...(options.grypeReport ? { grype: options.grypeReport } : {}),
     },
-    ...(rule.scanners ? { scanners: rule.scanners } : {}),
+    ...(scannersWanted(rule, options) ? { scanners: scannersWanted(rule, options)! } : {}),
     imageOnDisk: async () => onDisk ?? { path: await spool!.finish(), kind: 'oci-dir' },
-    cacheDir: options.cacheDir ?? join(homedir(), '.cache', 'image-gate'),
-    ...(rule.maxDbAge ? { maxDbAge: rule.maxDbAge } : {}),
-    ...(rule.timeout ? { timeoutMs: rule.timeout * 1000 } : {}),
+    cacheDir: options.cacheDir ?? defaultCacheDir(),
+    ...((options.maxDbAge ?? rule.maxDbAge) ? { maxDbAge: options.maxDbAge ?? rule.maxDbAge } : {}),
+    ...((options.scannerTimeoutMs ?? (rule.timeout ? rule.timeout * 1000 : undefined))
+      ? { timeoutMs: options.scannerTimeoutMs ?? rule.timeout! * 1000 }
+      : {}),
     ...(options.runner ? { runner: options.runner } : {}),
     log: options.log,
   });
+}
+
+/** The policy's scanners, else the caller's; undefined means every one found on PATH. */
+function scannersWanted(
+  rule: NonNullable<LoadedPolicy['policy']['rules']['vulnerabilities']>,
+  options: CheckOptions,
+): ScannerName[] | undefined {
+  return rule.scanners ?? (options.scanners?.length ? options.scanners : undefined);
+}
+
+/** Scanner databases live here between runs; the action caches this directory. */
+export function defaultCacheDir(): string {
+  return join(homedir(), '.cache', 'image-gate');
 }
 
 /** Whether scanners will run: the rule is on, no reports were given, and a scanner is there. */
 function scannersToRun(policy: LoadedPolicy, options: CheckOptions): boolean {
   const rule = policy.policy.rules.vulnerabilities;
   if (!rule || options.trivyReport || options.grypeReport) return false;
-  return (rule.scanners ?? ['trivy', 'grype']).some((s) => findOnPath(s) !== undefined);
+  return (scannersWanted(rule, options) ?? ['trivy', 'grype']).some(
+    (s) => findOnPath(s) !== undefined,
+  );
 }
 
 /** Layouts and archives are already files the scanners can read: no need to write a copy. */

@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import * as core from '@actions/core';
+import type { Annotation } from '../github/annotations.js';
+import type { ActionIo } from './io.js';
+import { unknownInputMessage, unknownInputs } from './unknown-inputs.js';
+
+function properties(a: Partial<Annotation>): core.AnnotationProperties {
+  return {
+    ...(a.title ? { title: a.title } : {}),
+    ...(a.file ? { file: a.file } : {}),
+    ...(a.startLine !== undefined ? { startLine: a.startLine } : {}),
+    ...(a.startColumn !== undefined ? { startColumn: a.startColumn } : {}),
+  };
+}
+
+/** ActionIo on @actions/core: workflow commands on stdout, outputs to GITHUB_OUTPUT. */
+export function coreIo(): ActionIo {
+  return {
+    debug: (m) => core.debug(m),
+    info: (m) => core.info(m),
+    warn: (m) => core.warning(m),
+    annotate: (a) => {
+      const write = { error: core.error, warning: core.warning, notice: core.notice }[a.level];
+      write(a.message, properties(a));
+    },
+    setOutput: (name, value) => core.setOutput(name, value),
+    addPath: (dir) => core.addPath(dir),
+    fail: (message, a = {}) => {
+      // core.setFailed is exactly this, minus the annotation properties (file, line).
+      process.exitCode = core.ExitCode.Failure;
+      core.error(message, properties(a));
+    },
+    untrusted: (text) => {
+      // A Dockerfile's RUN output could print `::set-output …` or `::add-mask::`; the runner
+      // ignores workflow commands between stop-commands and the token that resumes them.
+      const token = randomUUID();
+      process.stdout.write(
+        `::stop-commands::${token}\n${text.endsWith('\n') ? text : `${text}\n`}::${token}::\n`,
+      );
+    },
+  };
+}
+
+/** A warning annotation for each `with:` key action.yml does not declare. */
+export function warnUnknownInputs(env: Record<string, string | undefined>): void {
+  for (const name of unknownInputs(env)) {
+    core.warning(unknownInputMessage(name), { title: 'image-gate: unknown input' });
+  }
+}

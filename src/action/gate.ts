@@ -1,0 +1,38 @@
+import { check } from '../commands/check.js';
+import type { Logger } from '../log.js';
+import type { Verdict } from '../policy/verdict.js';
+import type { ScannerName } from '../scanners/finding.js';
+
+/** One image to gate, with the inputs that apply to every image of the run. */
+export interface GateRequest {
+  image: string;
+  policyPath?: string;
+  trivyReport?: string;
+  grypeReport?: string;
+  platform?: string;
+  maxDbAge?: string;
+  /** Seconds. */
+  scannerTimeout?: number;
+  /** Scanners to run when the policy names none. */
+  scanners?: ScannerName[];
+  /** The scanners' database directory. */
+  cacheDir?: string;
+  log: Logger;
+}
+
+export type Gate = (request: GateRequest) => Promise<Verdict>;
+
+/** The core's check; the action's scanner inputs override the policy's. */
+export const checkGate: Gate = (r) =>
+  check({
+    image: r.image,
+    log: r.log,
+    ...(r.policyPath !== undefined ? { policyPath: r.policyPath } : {}),
+    ...(r.trivyReport ? { trivyReport: r.trivyReport } : {}),
+    ...(r.grypeReport ? { grypeReport: r.grypeReport } : {}),
+    ...(r.platform ? { platform: r.platform } : {}),
+    ...(r.maxDbAge ? { maxDbAge: r.maxDbAge } : {}),
+    ...(r.scannerTimeout ? { scannerTimeoutMs: r.scannerTimeout * 1000 } : {}),
+    ...(r.scanners?.length ? { scanners: r.scanners } : {}),
+    ...(r.cacheDir ? { cacheDir: r.cacheDir } : {}),
+  });
