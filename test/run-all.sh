@@ -44,10 +44,19 @@ if [ -n "${CI:-}" ] && ! git diff --quiet -- dist; then
   exit 1
 fi
 
+results=$(mktemp -d)
+# One plain closing line per run, counted from vitest's JSON report.
+tally() {
+  node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    console.log(`${process.argv[2]}: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);' "$1" "$2"
+}
+
 step "tests on Node $(node --version)"
-npx vitest run
+npx vitest run --reporter=default --reporter=json --outputFile.json="$results/node20.json"
+tally "$results/node20.json" node20
 
 step "tests on Node 24"
 node24=$(bash scripts/node24.sh)
 "$node24" --version
-"$node24" node_modules/vitest/vitest.mjs run
+"$node24" node_modules/vitest/vitest.mjs run --reporter=default --reporter=json --outputFile.json="$results/node24.json"
+tally "$results/node24.json" node24
