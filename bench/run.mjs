@@ -176,6 +176,8 @@ function printReport(rows) {
     for (const [label, m] of [
       ['inspect', r.inspect],
       ['check', r.check],
+      ['inspect (registry)', r.inspectRegistry],
+      ['check (registry)', r.checkRegistry],
     ]) {
       console.log(
         `  ${label.padEnd(18)} ${f(m.secs)} s  ${(r.uncompressedMb / m.secs).toFixed(0)} MB/s  peak RSS ${m.rssMb.toFixed(0)} MB` +
