@@ -75,7 +75,9 @@ export function configSecrets(
   let layer = 0;
   (config.history ?? []).forEach((h, historyIndex) => {
     const layerIndex = h.empty_layer ? undefined : layer++;
-    for (const hit of scanner.scanString(h.created_by ?? '')) {
+    // `comment` too: `docker commit -m` and some builders record commands there.
+    const recorded = [h.created_by, h.comment].filter((t): t is string => !!t);
+    for (const hit of recorded.flatMap((text) => scanner.scanString(text))) {
       found.push({
         kind: 'history',
         ...fromHit(hit),
