@@ -88825,7 +88825,8 @@ function configSecrets(config, diffIds, scanner = new SecretScanner()) {
   let layer = 0;
   (config.history ?? []).forEach((h, historyIndex) => {
     const layerIndex = h.empty_layer ? void 0 : layer++;
-    for (const hit of scanner.scanString(h.created_by ?? "")) {
+    const recorded = [h.created_by, h.comment].filter((t) => !!t);
+    for (const hit of recorded.flatMap((text) => scanner.scanString(text))) {
       found.push({
         kind: "history",
         ...fromHit(hit),
