@@ -63,16 +63,8 @@ command -v dockerd >/dev/null || die "dockerd not found (run test/env/setup.sh)"
 command -v docker-registry >/dev/null || die "docker-registry not found (run test/env/setup.sh)"
 command -v curl >/dev/null || die "curl not found (run test/env/setup.sh)"
 
-# pid_of FILE: the PID in FILE when that process is alive and its command line mentions our state
-# directory (so a stale file whose PID was reused by another program is never trusted).
-pid_of() {
-  local f=$1 pid
-  [ -s "$f" ] || return 1
-  pid=$(tr -dc '0-9' <"$f")
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-  [[ "$(tr "\0" " " <"/proc/$pid/cmdline" 2>/dev/null)" == *"$STATE"* ]] || return 1
-  echo "$pid"
-}
+# shellcheck source=test/env/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 docker_ok() { timeout 10 "$DOCKER" -H "unix://$SOCK" version >/dev/null 2>&1; }
 registry_ok() { curl -fsS -o /dev/null --max-time 3 "http://127.0.0.1:$PORT/v2/" 2>/dev/null; }
 

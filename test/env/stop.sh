@@ -15,14 +15,8 @@ if [ ! -d "$STATE" ]; then
 fi
 STATE=$(cd "$STATE" && pwd -P)
 
-pid_of() {
-  local f=$1 pid
-  [ -s "$f" ] || return 1
-  pid=$(tr -dc '0-9' <"$f")
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-  [[ "$(tr "\0" " " <"/proc/$pid/cmdline" 2>/dev/null)" == *"$STATE"* ]] || return 1
-  echo "$pid"
-}
+# shellcheck source=test/env/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # stop NAME PID SECONDS: SIGTERM, wait, then SIGKILL.
 stop() {

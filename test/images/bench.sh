@@ -38,14 +38,9 @@ done
 wanted() { [[ " ${NAMES[*]} " == *" $1 "* ]]; }
 
 STATE=${IMAGE_GATE_TEST_DIR:-/tmp/image-gate-test}
-[ -s "$STATE/env.sh" ] || die "no $STATE/env.sh: run test/env/start.sh first"
-# shellcheck disable=SC1091
-source "$STATE/env.sh"
-DOCKER=$IMAGE_GATE_TEST_DOCKER
-REG=$IMAGE_GATE_TEST_REGISTRY
-export DOCKER_HOST=$IMAGE_GATE_TEST_DOCKER_HOST DOCKER_BUILDKIT=0
-"$DOCKER" version >/dev/null 2>&1 || die "dockerd at $DOCKER_HOST does not answer: run test/env/start.sh"
-curl -fsS -o /dev/null --max-time 3 "http://$REG/v2/" || die "registry $REG does not answer: run test/env/start.sh"
+# shellcheck source=test/env/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../env/lib.sh"
+use_test_env
 
 BENCH=${IMAGE_GATE_BENCH_DIR:-/var/cache/image-gate-bench}
 SUITE=${IMAGE_GATE_BENCH_SUITE:-bookworm}

@@ -52,14 +52,9 @@ for a in "$@"; do
 done
 
 STATE=${IMAGE_GATE_TEST_DIR:-/tmp/image-gate-test}
-[ -s "$STATE/env.sh" ] || die "no $STATE/env.sh: run test/env/start.sh first"
-# shellcheck disable=SC1091
-source "$STATE/env.sh"
-DOCKER=$IMAGE_GATE_TEST_DOCKER
-REG=$IMAGE_GATE_TEST_REGISTRY
-export DOCKER_HOST=$IMAGE_GATE_TEST_DOCKER_HOST DOCKER_BUILDKIT=0
-"$DOCKER" version >/dev/null 2>&1 || die "dockerd at $DOCKER_HOST does not answer: run test/env/start.sh"
-curl -fsS -o /dev/null --max-time 3 "http://$REG/v2/" || die "registry $REG does not answer: run test/env/start.sh"
+# shellcheck source=test/env/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../env/lib.sh"
+use_test_env
 for c in skopeo jq openssl sha256sum; do command -v $c >/dev/null || die "$c not found: run test/env/setup.sh"; done
 BUSYBOX=${IMAGE_GATE_TEST_BUSYBOX:-/bin/busybox}
 [ -x "$BUSYBOX" ] || die "$BUSYBOX not found: run test/env/setup.sh (busybox-static)"
