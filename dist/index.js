@@ -48017,7 +48017,7 @@ function unknownInputs(env) {
 function unknownInputMessage(name) {
   const hint = closest(name, INPUTS);
   const suggestion = hint ? ` (did you mean "${hint}"?)` : "";
-  return `image-gate: unknown input "${name}"${suggestion}; it is ignored. Inputs: ${INPUTS.join(", ")}`;
+  return `image-gate: unknown input "${name}"${suggestion}. Inputs: ${INPUTS.join(", ")}`;
 }
 
 // src/action/core-io.ts
@@ -48055,10 +48055,12 @@ ${text.endsWith("\n") ? text : `${text}
     }
   };
 }
-function warnUnknownInputs(env) {
-  for (const name of unknownInputs(env)) {
-    warning(unknownInputMessage(name), { title: "image-gate: unknown input" });
+function reportUnknownInputs(env) {
+  const names2 = unknownInputs(env);
+  for (const name of names2) {
+    error(unknownInputMessage(name), { title: "image-gate: unknown input" });
   }
+  return names2.length > 0;
 }
 
 // node_modules/@actions/cache/lib/cache.js
@@ -96919,8 +96921,11 @@ async function setupFailed(err2, config, deps, ctx) {
 // src/main.ts
 init_errors();
 try {
-  warnUnknownInputs(process.env);
-  await runAction(readConfig(process.env), actionDeps());
+  if (reportUnknownInputs(process.env)) {
+    setFailed("image-gate: unknown input (see the annotation): nothing was gated");
+  } else {
+    await runAction(readConfig(process.env), actionDeps());
+  }
 } catch (err2) {
   setFailed(`image-gate: ${errorMessage(err2)}`);
 }

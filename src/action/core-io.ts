@@ -42,8 +42,11 @@ export function coreIo(): ActionIo {
 }
 
 /** A warning annotation for each `with:` key action.yml does not declare. */
-export function warnUnknownInputs(env: Record<string, string | undefined>): void {
-  for (const name of unknownInputs(env)) {
-    core.warning(unknownInputMessage(name), { title: 'image-gate: unknown input' });
+/** Annotates every unknown input as an error; true when there was one. */
+export function reportUnknownInputs(env: Record<string, string | undefined>): boolean {
+  const names = unknownInputs(env);
+  for (const name of names) {
+    core.error(unknownInputMessage(name), { title: 'image-gate: unknown input' });
   }
+  return names.length > 0;
 }

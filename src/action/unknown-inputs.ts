@@ -4,9 +4,8 @@ import { INPUTS, inputVariable } from './inputs.js';
 /**
  * Inputs given in `with:` that action.yml does not declare. The runner passes them on as
  * INPUT_* variables and only logs a warning that is easy to miss, so `polciy: strict.yml`
- * would silently gate with the default policy. We do not fail the step for it (an input
- * added in a newer version must not break a workflow pinned to an older one), but make it a
- * warning annotation with a suggestion.
+ * would silently gate with the default policy. A gate fails closed: an unknown input is an
+ * error annotation with a suggestion, and the step fails before anything is gated.
  *
  * The runner keeps dashes and turns spaces into `_`, so `INPUT_GITHUB-TOKEN` is `github-token`.
  */
@@ -22,5 +21,5 @@ export function unknownInputs(env: Record<string, string | undefined>): string[]
 export function unknownInputMessage(name: string): string {
   const hint = closest(name, INPUTS);
   const suggestion = hint ? ` (did you mean "${hint}"?)` : '';
-  return `image-gate: unknown input "${name}"${suggestion}; it is ignored. Inputs: ${INPUTS.join(', ')}`;
+  return `image-gate: unknown input "${name}"${suggestion}. Inputs: ${INPUTS.join(', ')}`;
 }

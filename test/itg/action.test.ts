@@ -337,11 +337,14 @@ describe('the action, run as the runner runs it', () => {
     expect(o.summary.length).toBeGreaterThan(body.length);
   });
 
-  test('an unknown input is a warning with a suggestion', async () => {
+  test('an unknown input is an error annotation with a suggestion, and a failed step', async () => {
     const o = await action({ image: testImage('good').docker, polcy: 'strict.yml' });
-    expect(o.code, show(o)).toBe(0);
+    expect(o.code, show(o)).toBe(1);
     expect(o.stdout).toMatch(
-      /^::warning title=image-gate%3A unknown input::image-gate: unknown input "polcy" \(did you mean "policy"\?\)/m,
+      /^::error title=image-gate%3A unknown input::image-gate: unknown input "polcy" \(did you mean "policy"\?\)/m,
+    );
+    expect(o.stdout).toMatch(
+      /^::error::image-gate: unknown input \(see the annotation\): nothing was gated/m,
     );
   });
 
