@@ -20662,7 +20662,7 @@ async function inspect(options) {
   try {
     const layers = await walkImage(image, [], options.walk);
     const c = image.config.config ?? {};
-    return {
+    return redactSecrets({
       reference: image.reference,
       manifestDigest: image.manifestDigest,
       manifestMediaType: image.manifestMediaType,
@@ -20678,10 +20678,30 @@ async function inspect(options) {
         history: image.config.history ?? []
       },
       layers
-    };
+    });
   } finally {
     await image.close();
   }
+}
+function redactSecrets(info, scanner = new SecretScanner()) {
+  const leaks = (text) => scanner.scanString(text).length > 0;
+  const mask = (hit) => `**** (redacted: ${scanner.scanString(hit)[0].title.toLowerCase()})`;
+  const c = info.config;
+  return {
+    ...info,
+    config: {
+      ...c,
+      env: c.env.map((e) => leaks(e) ? `${e.split("=", 1)[0]}=${mask(e)}` : e),
+      labels: Object.fromEntries(
+        Object.entries(c.labels).map(([k, v]) => [k, leaks(`${k}=${v}`) ? mask(`${k}=${v}`) : v])
+      ),
+      history: c.history.map((h) => ({
+        ...h,
+        ...h.created_by && leaks(h.created_by) ? { created_by: mask(h.created_by) } : {},
+        ...h.comment && leaks(h.comment) ? { comment: mask(h.comment) } : {}
+      }))
+    }
+  };
 }
 
 // src/cli/run.ts

@@ -11,6 +11,7 @@ import {
   skopeoDigest,
   testEnv,
   testImage,
+  testSecrets,
 } from '../helpers/env.js';
 
 const run = promisify(execFile);
@@ -168,5 +169,19 @@ describe('multi-platform images', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('linux/amd64');
     expect(r.stderr).toContain('linux/arm64/v8');
+  });
+});
+
+describe('inspect never prints a secret from the config', () => {
+  test.each(['secret-env', 'secret-buildarg', 'secret-label'])('%s', async (name) => {
+    const secrets = testSecrets();
+    for (const format of ['table', 'json']) {
+      const r = await cli('inspect', testImage(name).docker, '--format', format);
+      expect(r.code).toBe(0);
+      for (const value of [secrets.awsSecretAccessKey, secrets.githubToken, secrets.labelToken]) {
+        expect(r.stdout).not.toContain(value);
+      }
+      expect(r.stdout).toContain('(redacted: ');
+    }
   });
 });
