@@ -88772,6 +88772,32 @@ var Stream = class {
   }
 };
 
+// src/scanners/finding.ts
+var SEVERITIES = ["critical", "high", "medium", "low", "negligible", "unknown"];
+
+// src/scanners/severity.ts
+var SYNONYMS = { moderate: "medium", important: "high" };
+function toSeverity(word) {
+  if (typeof word !== "string") return "unknown";
+  const lower = word.trim().toLowerCase();
+  if (SEVERITIES.includes(lower)) return lower;
+  return SYNONYMS[lower] ?? "unknown";
+}
+function severityRank(severity) {
+  return SEVERITIES.indexOf(severity);
+}
+function maxSeverity(...severities) {
+  let best = "unknown";
+  for (const s of severities) if (severityRank(s) < severityRank(best)) best = s;
+  return best;
+}
+function compareText(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+function compareFindings(a, b) {
+  return severityRank(a.severity) - severityRank(b.severity) || compareText(a.id, b.id) || compareText(a.package.name, b.package.name) || compareText(a.package.version, b.package.version);
+}
+
 // src/analyze/secrets-analyzer.ts
 var SecretsAnalyzer = class {
   constructor(scanner = new SecretScanner()) {
@@ -88809,7 +88835,7 @@ var SecretsAnalyzer = class {
   /** Findings in layer order, then path and line (layers may have been walked concurrently). */
   findings() {
     return [...this.found].sort(
-      (a, b) => (a.layerIndex ?? 0) - (b.layerIndex ?? 0) || (a.path ?? "").localeCompare(b.path ?? "", "en") || (a.line ?? 0) - (b.line ?? 0)
+      (a, b) => (a.layerIndex ?? 0) - (b.layerIndex ?? 0) || compareText(a.path ?? "", b.path ?? "") || (a.line ?? 0) - (b.line ?? 0)
     );
   }
 };
@@ -89337,26 +89363,6 @@ function versionOf(vector) {
   return /^CVSS:(\d+(?:\.\d+)?)\//.exec(vector ?? "")?.[1];
 }
 
-// src/scanners/finding.ts
-var SEVERITIES = ["critical", "high", "medium", "low", "negligible", "unknown"];
-
-// src/scanners/severity.ts
-var SYNONYMS = { moderate: "medium", important: "high" };
-function toSeverity(word) {
-  if (typeof word !== "string") return "unknown";
-  const lower = word.trim().toLowerCase();
-  if (SEVERITIES.includes(lower)) return lower;
-  return SYNONYMS[lower] ?? "unknown";
-}
-function severityRank(severity) {
-  return SEVERITIES.indexOf(severity);
-}
-function maxSeverity(...severities) {
-  let best = "unknown";
-  for (const s of severities) if (severityRank(s) < severityRank(best)) best = s;
-  return best;
-}
-
 // src/scanners/grype-json.ts
 var NO_FIX_STATES = /* @__PURE__ */ new Set(["not-fixed", "wont-fix", "unknown"]);
 function parseGrypeJson(doc, source) {
@@ -89753,7 +89759,7 @@ function mergeFindings(findings, options = {}) {
     const key = [canonical2(f), f.package.name, f.package.version].join("\0");
     groups.set(key, [...groups.get(key) ?? [], f]);
   }
-  return [...groups.values()].map((group) => combine2(canonical2(group[0]), group, options.layerOrder ?? [])).sort(byGateOrder);
+  return [...groups.values()].map((group) => combine2(canonical2(group[0]), group, options.layerOrder ?? [])).sort(compareFindings);
 }
 function isCve(id) {
   return /^CVE-\d{4}-\d+$/i.test(id);
@@ -89810,9 +89816,6 @@ function uniqueCvss(all) {
   const seen = /* @__PURE__ */ new Map();
   for (const c of all) seen.set(JSON.stringify([c.source, c.version, c.vector, c.score]), c);
   return [...seen.values()];
-}
-function byGateOrder(a, b) {
-  return severityRank(a.severity) - severityRank(b.severity) || a.id.localeCompare(b.id) || a.package.name.localeCompare(b.package.name) || a.package.version.localeCompare(b.package.version);
 }
 
 // src/commands/merge.ts
@@ -95580,12 +95583,6 @@ function showControl(text) {
     const code2 = c.charCodeAt(0);
     return code2 < 256 ? `\\x${code2.toString(16).padStart(2, "0")}` : `\\u${code2.toString(16).padStart(4, "0")}`;
   });
-}
-function compareText(a, b) {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-function compareFindings(a, b) {
-  return severityRank(a.severity) - severityRank(b.severity) || compareText(a.id, b.id) || compareText(a.package.name, b.package.name) || compareText(a.package.version, b.package.version);
 }
 function sortFindings(findings) {
   return [...findings].sort(compareFindings);

@@ -1,5 +1,6 @@
 import type { ImageConfig } from '../image/types.js';
 import type { Analyzer, FileEntry } from '../layers/types.js';
+import { compareText } from '../scanners/severity.js';
 import { SecretScanner, type SecretHit, type SecretStream } from './secrets/index.js';
 import type { SecretFinding } from './types.js';
 
@@ -47,7 +48,7 @@ export class SecretsAnalyzer implements Analyzer {
     return [...this.found].sort(
       (a, b) =>
         (a.layerIndex ?? 0) - (b.layerIndex ?? 0) ||
-        (a.path ?? '').localeCompare(b.path ?? '', 'en') ||
+        compareText(a.path ?? '', b.path ?? '') ||
         (a.line ?? 0) - (b.line ?? 0),
     );
   }

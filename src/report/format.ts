@@ -1,6 +1,8 @@
 import type { Verdict, RuleStatus } from '../policy/verdict.js';
 import type { Finding, Severity } from '../scanners/finding.js';
-import { severityRank } from '../scanners/severity.js';
+import { compareFindings, compareText } from '../scanners/severity.js';
+
+export { compareFindings, compareText } from '../scanners/severity.js';
 
 /**
  * The gate decision over several images. An empty list fails: a gate that checked no image
@@ -65,21 +67,6 @@ export function showControl(text: string): string {
       ? `\\x${code.toString(16).padStart(2, '0')}`
       : `\\u${code.toString(16).padStart(4, '0')}`;
   });
-}
-
-/** Code-unit order, not localeCompare: output must not depend on the runner's locale. */
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Highest severity first, then id, package name and version: the order every report uses. */
-export function compareFindings(a: Finding, b: Finding): number {
-  return (
-    severityRank(a.severity) - severityRank(b.severity) ||
-    compareText(a.id, b.id) ||
-    compareText(a.package.name, b.package.name) ||
-    compareText(a.package.version, b.package.version)
-  );
 }
 
 export function sortFindings(findings: readonly Finding[]): Finding[] {

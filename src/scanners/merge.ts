@@ -1,6 +1,6 @@
 import type { Cvss, Finding, ScanReport, ScannerName } from './finding.js';
 import { unique } from './json.js';
-import { maxSeverity, severityRank } from './severity.js';
+import { compareFindings, maxSeverity } from './severity.js';
 
 /*
  * De-duplication rule. Two findings are the same when they name the same package name, the same
@@ -40,7 +40,7 @@ export function mergeFindings(findings: Finding[], options: MergeOptions = {}): 
   }
   return [...groups.values()]
     .map((group) => combine(canonical(group[0]!), group, options.layerOrder ?? []))
-    .sort(byGateOrder);
+    .sort(compareFindings);
 }
 
 /** Findings that only `scanner` reported: where the scanners disagree, for the report. */
@@ -115,14 +115,4 @@ function uniqueCvss(all: Cvss[]): Cvss[] {
   const seen = new Map<string, Cvss>();
   for (const c of all) seen.set(JSON.stringify([c.source, c.version, c.vector, c.score]), c);
   return [...seen.values()];
-}
-
-/** Most severe first, then by id and package, so reports are stable from run to run. */
-function byGateOrder(a: Finding, b: Finding): number {
-  return (
-    severityRank(a.severity) - severityRank(b.severity) ||
-    a.id.localeCompare(b.id) ||
-    a.package.name.localeCompare(b.package.name) ||
-    a.package.version.localeCompare(b.package.version)
-  );
 }
