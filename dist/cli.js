@@ -20571,7 +20571,7 @@ async function check(options) {
     const secrets = rules.secrets ? new SecretsAnalyzer(scanner) : void 0;
     await walkImage(
       image,
-      [passwd, secrets].filter((a) => !!a),
+      [passwd, secrets].filter((a) => a !== void 0),
       {
         ...options.progress ? { progress: options.progress } : {},
         ...spool ? { blobSink: spool.sink } : {}
@@ -20622,17 +20622,20 @@ async function check(options) {
 }
 function vulnerabilities(image, options, policy, onDisk, spool) {
   const rule = policy.policy.rules.vulnerabilities;
+  const scanners = scannersWanted(rule, options);
+  const maxDbAge = options.maxDbAge ?? rule.maxDbAge;
+  const timeoutMs = options.scannerTimeoutMs ?? (rule.timeout ? rule.timeout * 1e3 : void 0);
   return collectVulnerabilities({
     image,
     reportFiles: {
       ...options.trivyReport ? { trivy: options.trivyReport } : {},
       ...options.grypeReport ? { grype: options.grypeReport } : {}
     },
-    ...scannersWanted(rule, options) ? { scanners: scannersWanted(rule, options) } : {},
+    ...scanners ? { scanners } : {},
     imageOnDisk: async () => onDisk ?? { path: await spool.finish(), kind: "oci-dir" },
     cacheDir: options.cacheDir ?? defaultCacheDir(),
-    ...options.maxDbAge ?? rule.maxDbAge ? { maxDbAge: options.maxDbAge ?? rule.maxDbAge } : {},
-    ...options.scannerTimeoutMs ?? (rule.timeout ? rule.timeout * 1e3 : void 0) ? { timeoutMs: options.scannerTimeoutMs ?? rule.timeout * 1e3 } : {},
+    ...maxDbAge ? { maxDbAge } : {},
+    ...timeoutMs ? { timeoutMs } : {},
     ...options.runner ? { runner: options.runner } : {},
     log: options.log
   });

@@ -10,7 +10,6 @@ import { formatPlatform } from '../image/manifest.js';
 import { openImage, type OpenOptions } from '../image/open.js';
 import { parseReference } from '../image/reference.js';
 import type { Image } from '../image/types.js';
-import type { Analyzer } from '../layers/types.js';
 import { type Progress, walkImage } from '../layers/walk.js';
 import type { Logger } from '../log.js';
 import { buildVerdict } from '../policy/decide.js';
@@ -69,7 +68,7 @@ export async function check(options: CheckOptions): Promise<Verdict> {
     const secrets = rules.secrets ? new SecretsAnalyzer(scanner) : undefined;
     await walkImage(
       image,
-      [passwd, secrets].filter((a): a is Analyzer & NonNullable<typeof a> => !!a),
+      [passwd, secrets].filter((a): a is NonNullable<typeof a> => a !== undefined),
       {
         ...(options.progress ? { progress: options.progress } : {}),
         ...(spool ? { blobSink: spool.sink } : {}),
@@ -128,19 +127,22 @@ function vulnerabilities(
   spool: LayoutSpool | undefined,
 ): Promise<VulnerabilityInput> {
   const rule = policy.policy.rules.vulnerabilities!;
+  // The caller's max-db-age and timeout (the action's inputs) override the policy's; its
+  // scanners apply when the policy names none.
+  const scanners = scannersWanted(rule, options);
+  const maxDbAge = options.maxDbAge ?? rule.maxDbAge;
+  const timeoutMs = options.scannerTimeoutMs ?? (rule.timeout ? rule.timeout * 1000 : undefined);
   return collectVulnerabilities({
     image,
     reportFiles: {
       ...(options.trivyReport ? { trivy: options.trivyReport } : {}),
       ...(options.grypeReport ? { grype: options.grypeReport } : {}),
     },
-    ...(scannersWanted(rule, options) ? { scanners: scannersWanted(rule, options)! } : {}),
+    ...(scanners ? { scanners } : {}),
     imageOnDisk: async () => onDisk ?? { path: await spool!.finish(), kind: 'oci-dir' },
     cacheDir: options.cacheDir ?? defaultCacheDir(),
-    ...((options.maxDbAge ?? rule.maxDbAge) ? { maxDbAge: options.maxDbAge ?? rule.maxDbAge } : {}),
-    ...((options.scannerTimeoutMs ?? (rule.timeout ? rule.timeout * 1000 : undefined))
-      ? { timeoutMs: options.scannerTimeoutMs ?? rule.timeout! * 1000 }
-      : {}),
+    ...(maxDbAge ? { maxDbAge } : {}),
+    ...(timeoutMs ? { timeoutMs } : {}),
     ...(options.runner ? { runner: options.runner } : {}),
     log: options.log,
   });
