@@ -28137,23 +28137,21 @@ var init_tar_index = __esm({
             `${this.path}: ${name} is ${m.size} bytes, more than the ${maxBytes} allowed`
           );
         }
-        const fh = await open2(this.path, "r");
-        try {
-          const buf = Buffer.alloc(m.size);
-          const { bytesRead } = await fh.read(buf, 0, m.size, m.offset);
-          if (bytesRead !== m.size) throw truncated(this.path, name);
-          return buf;
-        } finally {
-          await fh.close();
-        }
+        const buf = await this.readRange(m, m.size);
+        if (buf.length !== m.size) throw truncated(this.path, name);
+        return buf;
       }
       async readHead(name, n) {
         const m = this.require(name);
+        return this.readRange(m, Math.min(n, m.size));
+      }
+      /** The first `length` bytes of a member (fewer if the file ends early). */
+      async readRange(m, length) {
         const fh = await open2(this.path, "r");
         try {
-          const buf = Buffer.alloc(Math.min(n, m.size));
-          await fh.read(buf, 0, buf.length, m.offset);
-          return buf;
+          const buf = Buffer.alloc(length);
+          const { bytesRead } = await fh.read(buf, 0, length, m.offset);
+          return buf.subarray(0, bytesRead);
         } finally {
           await fh.close();
         }

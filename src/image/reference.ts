@@ -122,10 +122,6 @@ export function formatRegistryName(name: RegistryName): string {
   return `${name.registry}/${name.repository}${tag}${digest}`;
 }
 
-export function isDigest(value: string): boolean {
-  return DIGEST_RE.test(value);
-}
-
 function invalid(input: string, why: string): GateError {
   return new GateError('reference', `invalid image reference "${input}": ${why}`);
 }

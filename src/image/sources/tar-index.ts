@@ -55,24 +55,23 @@ export class TarArchive {
         `${this.path}: ${name} is ${m.size} bytes, more than the ${maxBytes} allowed`,
       );
     }
-    const fh = await open(this.path, 'r');
-    try {
-      const buf = Buffer.alloc(m.size);
-      const { bytesRead } = await fh.read(buf, 0, m.size, m.offset);
-      if (bytesRead !== m.size) throw truncated(this.path, name);
-      return buf;
-    } finally {
-      await fh.close();
-    }
+    const buf = await this.readRange(m, m.size);
+    if (buf.length !== m.size) throw truncated(this.path, name);
+    return buf;
   }
 
   async readHead(name: string, n: number): Promise<Buffer> {
     const m = this.require(name);
+    return this.readRange(m, Math.min(n, m.size));
+  }
+
+  /** The first `length` bytes of a member (fewer if the file ends early). */
+  private async readRange(m: ArchiveMember, length: number): Promise<Buffer> {
     const fh = await open(this.path, 'r');
     try {
-      const buf = Buffer.alloc(Math.min(n, m.size));
-      await fh.read(buf, 0, buf.length, m.offset);
-      return buf;
+      const buf = Buffer.alloc(length);
+      const { bytesRead } = await fh.read(buf, 0, length, m.offset);
+      return buf.subarray(0, bytesRead);
     } finally {
       await fh.close();
     }
