@@ -2,30 +2,75 @@ import { Transform, type TransformCallback } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { Decompress as FzstdDecompress } from 'fzstd';
 import type { Compression } from '../image/types.js';
+import { ZstdFrameGuard } from './zstd-frames.js';
 
 /** 1 MiB chunks: Node's 16 KiB zlib default was 1.4x slower on these machines. */
 const CHUNK = 1 << 20;
 
-type ZstdFactory = (options: { chunkSize: number }) => Transform;
+/**
+ * Node's zlib streams honour backpressure between input chunks but not inside one: a chunk is
+ * inflated to the end before its callback runs. gzip expands at most ~1032:1, so 32 KiB of
+ * input can never become more than ~33 MiB at once, whatever the blob holds.
+ */
+const GZIP_SLICE = 32 << 10;
 
-/** Node 24 has zstd in node:zlib (native, on the thread pool); Node 20 does not. */
+/**
+ * 2^27 = 128 MiB, libzstd's own default limit (ZSTD_WINDOWLOG_LIMIT_DEFAULT), which the zstd CLI
+ * applies unless `--long`/`--memory` is given: every layer a normal encoder writes fits, and a
+ * frame that asks for a bigger window is refused before anything is allocated for it.
+ */
+export const MAX_ZSTD_WINDOW_LOG = 27;
+
+type ZstdFactory = (options: { chunkSize: number; params: Record<number, number> }) => Transform;
+
+/** Node 24 (and 22.15) has zstd in node:zlib (native, on the thread pool); Node 20 does not. */
 const nativeZstd = (zlib as unknown as { createZstdDecompress?: ZstdFactory }).createZstdDecompress;
+const ZSTD_d_windowLogMax = (zlib.constants as unknown as Record<string, number | undefined>)
+  .ZSTD_d_windowLogMax;
 
-/** A transform from the stored blob to the layer's tar stream. */
-export function decompressor(compression: Compression): Transform | undefined {
+/**
+ * The stages from the stored blob to the layer's tar stream, with memory bounded whatever the
+ * blob holds: input reaches the decoder in slices that cannot expand beyond a few tens of MiB,
+ * and a Transform takes its next slice only once its reader has drained the last one.
+ */
+export function decompressor(compression: Compression): Transform[] | undefined {
   switch (compression) {
     case 'gzip':
-      return zlib.createGunzip({ chunkSize: CHUNK });
+      return [new Slicer(GZIP_SLICE), zlib.createGunzip({ chunkSize: CHUNK })];
     case 'zstd':
-      return nativeZstd ? nativeZstd({ chunkSize: CHUNK }) : new PureZstd();
+      return [new ZstdFrameGuard(MAX_ZSTD_WINDOW_LOG), zstdDecoder()];
     case 'none':
       return undefined;
   }
 }
 
+function zstdDecoder(): Transform {
+  if (!nativeZstd) return new PureZstd();
+  // The guard already refused big windows; the decoder's own limit is a second fence.
+  const params =
+    ZSTD_d_windowLogMax === undefined ? {} : { [ZSTD_d_windowLogMax]: MAX_ZSTD_WINDOW_LOG };
+  return nativeZstd({ chunkSize: CHUNK, params });
+}
+
+/** Cuts chunks into pieces of at most `max` bytes (views, no copies). */
+class Slicer extends Transform {
+  constructor(private readonly max: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    for (let at = 0; at < chunk.length; at += this.max) {
+      this.push(chunk.subarray(at, at + this.max));
+    }
+    done();
+  }
+}
+
 /**
  * zstd for Node 20, through fzstd (pure JavaScript, on the main thread, so slower than Node 24's
- * native zstd). Kept because Node 20 is still the runtime on many machines.
+ * native zstd). fzstd allocates the frame's window up front and decodes a whole pushed chunk
+ * synchronously, which is why it only ever sees what ZstdFrameGuard let through: bounded
+ * windows, and slices of a few blocks.
  */
 class PureZstd extends Transform {
   private readonly inner = new FzstdDecompress((data) => {

@@ -83,6 +83,7 @@ async function walkLayer(
   onBytes?: (n: number) => void,
 ): Promise<LayerStats> {
   const name = `layer ${layer.index} (${layer.digest})`;
+  checkDeclaredSize(layer, name, opts.maxLayerBytes);
   const sink = opts.blobSink?.(layer);
   const limit = Math.min(opts.maxLayerBytes, Math.max(64 << 20, layer.size * opts.maxRatio));
   const compressed = new DigestMeter(
@@ -114,7 +115,7 @@ async function walkLayer(
   const stages: (Readable | Transform)[] = [
     blob,
     compressed,
-    ...(inflate && uncompressed ? [inflate, uncompressed] : []),
+    ...(inflate && uncompressed ? [...inflate, uncompressed] : []),
   ];
   const feeding = pipeline([...stages, extract] as unknown as [
     Readable,
@@ -165,6 +166,22 @@ async function walkLayer(
     uncompressedSize: uncompressed ? uncompressed.bytes : compressed.bytes,
     fileCount,
   };
+}
+
+/**
+ * The blob meter stops at the declared size, so that size must be a real bound: an uncompressed
+ * layer is its own tar and obeys the per-layer limit like an inflated one.
+ */
+function checkDeclaredSize(layer: LayerDescriptor, name: string, maxLayerBytes: number): void {
+  if (!Number.isSafeInteger(layer.size) || layer.size < 0) {
+    throw new GateError('format', `${name}: the manifest declares no valid size for the blob`);
+  }
+  if (layer.size > maxLayerBytes) {
+    throw new GateError(
+      'limit',
+      `${name}: the blob is declared as ${layer.size} bytes, more than the ${maxLayerBytes} allowed per layer`,
+    );
+  }
 }
 
 type TarEntry = tar.ExtractEvents['entry'][1];
