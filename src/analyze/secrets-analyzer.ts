@@ -1,6 +1,7 @@
 import type { ImageConfig } from '../image/types.js';
 import type { Analyzer, FileEntry } from '../layers/types.js';
 import { compareText } from '../scanners/severity.js';
+import { installTimeKey } from './secrets/detectors/index.js';
 import { SecretScanner, type SecretHit, type SecretStream } from './secrets/index.js';
 import type { SecretFinding } from './types.js';
 
@@ -36,6 +37,8 @@ export class SecretsAnalyzer implements Analyzer {
       this.found.push({
         kind: 'file',
         ...fromHit(hit),
+        // Keys generated at install time (OpenSSH host keys, snakeoil) are named by their path.
+        ...installTimeKey(hit.detector, entry.path),
         layerIndex: entry.layer.index,
         diffId: entry.layer.diffId,
         path: entry.path,

@@ -3,6 +3,9 @@
 #   debian-base  debootstrap --variant=minbase bookworm, `docker import`ed: 1 layer, ~120 MB
 #   app          FROM debian-base, 5 layers, ~470 MB uncompressed, one layer holds most bytes
 #   large        FROM debian-base, 3 layers, ~1.3 GB uncompressed
+#   debian-dev   the debootstrap root plus Debian's golang-go (Go's source tree), nodejs, npm,
+#                python3-pip, openssh-server and ssl-cert, installed with apt in a chroot:
+#                real distribution content for the secret detectors (1 layer)
 # as 127.0.0.1:PORT/image-gate-bench/<name>:latest, and writes under
 # $IMAGE_GATE_BENCH_DIR/images/<name>/: docker-archive.tar (docker save) and oci/ (skopeo copy).
 #
@@ -30,8 +33,8 @@ NAMES=()
 for a in "$@"; do
   case $a in
     --force | -f) FORCE=yes ;;
-    debian-base | app | large) NAMES+=("$a") ;;
-    *) die "unknown argument: $a (usage: bench.sh [--force] [debian-base|app|large]...)" ;;
+    debian-base | app | large | debian-dev) NAMES+=("$a") ;;
+    *) die "unknown argument: $a (usage: bench.sh [--force] [debian-base|app|large|debian-dev]...)" ;;
   esac
 done
 [ ${#NAMES[@]} -gt 0 ] || NAMES=(debian-base app large)
@@ -195,6 +198,50 @@ build_debian_base() {
   ' _ "$BENCH/rootfs" "$DOCKER" "$(ref_of debian-base)" "$SUITE"
 }
 
+# --- debian-dev -------------------------------------------------------------------------------
+# apt inside a copy of the debootstrap root, from the same Debian mirror. Services are not
+# started (policy-rc.d), but maintainer scripts run as on a real install, so the install-time
+# keys (OpenSSH host keys, the ssl-cert snakeoil key) are generated and baked in.
+DEV_PACKAGES=(golang-go nodejs npm python3-pip openssh-server ssl-cert)
+dev_rootfs() {
+  local root=$BENCH/rootfs-dev
+  if [ -f "$root/.complete" ]; then
+    log "rootfs-dev: cached in $root"
+    return 0
+  fi
+  rootfs
+  rm -rf "$root.partial"
+  cp -a "$BENCH/rootfs" "$root.partial"
+  rm -f "$root.partial/.complete"
+  cp /etc/resolv.conf "$root.partial/etc/resolv.conf"
+  printf '#!/bin/sh\nexit 101\n' >"$root.partial/usr/sbin/policy-rc.d"
+  chmod 755 "$root.partial/usr/sbin/policy-rc.d"
+  mount -t proc proc "$root.partial/proc"
+  local rc=0
+  timed "debian-dev apt-get install" chroot "$root.partial" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+    DEBIAN_FRONTEND=noninteractive sh -c 'apt-get update -q && apt-get install -y -q --no-install-recommends "$@" && apt-get clean' \
+    _ "${DEV_PACKAGES[@]}" >"$BENCH/debian-dev-apt.log" 2>&1 || rc=$?
+  umount "$root.partial/proc"
+  [ "$rc" -eq 0 ] || {
+    tail -n 20 "$BENCH/debian-dev-apt.log" >&2
+    die "apt-get install in the chroot failed (log: $BENCH/debian-dev-apt.log)"
+  }
+  rm -f "$root.partial/usr/sbin/policy-rc.d"
+  : >"$root.partial/etc/resolv.conf"
+  rm -rf "$root"
+  mv "$root.partial" "$root"
+  touch "$root/.complete"
+}
+
+build_debian_dev() {
+  dev_rootfs
+  timed "debian-dev import" bash -c '
+    tar -C "$1" --numeric-owner --exclude=./.complete --exclude="./dev/*" --exclude="./proc/*" \
+      --exclude="./sys/*" --exclude="./var/cache/apt/archives/*.deb" --exclude="./var/lib/apt/lists/*" -cf - . |
+      "$2" import --change "CMD [\"/bin/bash\"]" --message "debootstrap + apt-get install $4" - "$3" >/dev/null
+  ' _ "$BENCH/rootfs-dev" "$DOCKER" "$(ref_of debian-dev)" "${DEV_PACKAGES[*]}"
+}
+
 # --- app --------------------------------------------------------------------------------------
 build_app() {
   local ctx=$BENCH/ctx/app
@@ -231,6 +278,7 @@ build_large() {
 ensure debian-base build_debian_base
 if wanted app; then ensure app build_app; fi
 if wanted large; then ensure large build_large; fi
+if wanted debian-dev; then ensure debian-dev build_debian_dev; fi
 # Build contexts are only needed to build; the images are cached.
 rm -rf "$BENCH/ctx"
 

@@ -1,4 +1,4 @@
-import { DETECTORS } from './detectors/index.js';
+import { DETECTORS, KEYSTORE_HEAD, keystoreHits } from './detectors/index.js';
 import { buildExcerpt, type Redaction } from './excerpt.js';
 import { Prefilter, caseVariants } from './prefilter.js';
 import type { Detector, DetectorMatch, Needle, SecretHit } from './types.js';
@@ -50,13 +50,14 @@ export class SecretScanner {
   scanBuffer(content: Buffer): SecretHit[] {
     const positions: number[] = [];
     this.prefilter.scan(content, positions);
-    if (positions.length === 0) return [];
+    const keystore = keystoreHits(content.subarray(0, KEYSTORE_HEAD));
+    if (positions.length === 0) return keystore;
     const lines = new LineCounter();
     const examiner = new Examiner(this.detectors);
     for (const pos of positions) {
       examiner.examine(content, 0, pos, (p) => lines.lineAt(content, 0, p));
     }
-    return examiner.hits;
+    return keystore.concat(examiner.hits);
   }
 
   /** Scans an environment value, a history `created_by`, a label (`key=value`). */
@@ -164,6 +165,8 @@ class Stream implements SecretStream {
   private pending: number[] = [];
   private readonly lines = new LineCounter();
   private done = false;
+  /** The head of a file that may be a binary keystore (by its first byte), else undefined. */
+  private head: Buffer[] | undefined;
 
   constructor(
     private readonly prefilter: Prefilter,
@@ -213,6 +216,9 @@ class Stream implements SecretStream {
       chunk.length >= HISTORY
         ? Buffer.from(chunk.subarray(chunk.length - HISTORY))
         : Buffer.concat([this.history, chunk]).subarray(-HISTORY);
+    if (chunkBase === 0) this.head = [0x30, 0xfe, 0xce].includes(chunk[0]!) ? [] : undefined;
+    if (this.head !== undefined && chunkBase < KEYSTORE_HEAD)
+      this.head.push(Buffer.from(chunk.subarray(0, KEYSTORE_HEAD - chunkBase)));
     this.total = chunkEnd;
   }
 
@@ -227,6 +233,8 @@ class Stream implements SecretStream {
         );
       }
       this.pending = [];
+      if (this.head !== undefined)
+        this.examiner.hits.unshift(...keystoreHits(Buffer.concat(this.head)));
     }
     return this.examiner.hits;
   }

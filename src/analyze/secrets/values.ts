@@ -1,3 +1,5 @@
+import { crc32 } from 'node:zlib';
+
 /** Shannon entropy of `s` in bits per character. */
 export function entropy(s: string): number {
   const counts = new Map<string, number>();
@@ -36,4 +38,31 @@ export function charClasses(v: string): number {
     Number(/[0-9]/.test(v)) +
     Number(/[^A-Za-z0-9]/.test(v))
   );
+}
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** `n` in base 62 (digits, upper, lower case), left-padded with `0` to `width`. */
+export function base62(n: number, width: number): string {
+  let out = '';
+  for (let v = n; v > 0; v = Math.floor(v / 62)) out = BASE62[v % 62]! + out;
+  return out.padStart(width, '0');
+}
+
+/**
+ * GitHub's and npm's token checksum: the last 6 characters are the CRC32 of the random part
+ * before them, in base 62. Documentation samples (`ghp_16C7e42F…`) and hand-typed placeholders
+ * fail it; 1 random string in 56 billion passes it by chance.
+ */
+export function hasCrc32Checksum(body: string): boolean {
+  if (body.length < 7) return false;
+  const random = body.slice(0, -6);
+  return base62(crc32(Buffer.from(random, 'latin1')), 6) === body.slice(-6);
+}
+
+/** Decodes standard or URL-safe base64, or returns undefined when `s` is not base64. */
+export function decodeBase64(s: string): Buffer | undefined {
+  const t = s.replace(/=+$/, '');
+  if (t.length < 4 || t.length % 4 === 1 || !/^[A-Za-z0-9+/_-]+$/.test(t)) return undefined;
+  return Buffer.from(t.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
 }

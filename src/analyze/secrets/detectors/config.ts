@@ -91,12 +91,12 @@ export const urlCredentials: Detector = {
   title: 'Password in URL',
   windows: [],
   needles: [{ literal: '://', accept: userInfoFollows }],
-  quick: /:\/\/[^\s:/@]+:[^\s/@]+@/,
+  quick: /:\/\/[^\s:/@]*:[^\s/@]+@/,
   find(text, lineEnd) {
     const line = text.slice(0, lineEnd);
     const out: DetectorMatch[] = [];
     const re =
-      /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/([^\s:/?#@"'<>`\\]{1,64}):([^\s/?#@"'<>`\\]{1,128})@(?=[A-Za-z0-9[])/dg;
+      /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/([^\s:/?#@"'<>`\\]{0,64}):([^\s/?#@"'<>`\\]{1,128})@(?=[A-Za-z0-9[])/dg;
     for (let m = re.exec(line); m !== null; m = re.exec(line)) {
       const span = m.indices?.[2];
       const user = m[1] ?? '';

@@ -1,7 +1,16 @@
 import type { Detector } from '../types.js';
 import { dockerConfigAuth, npmrcAuthToken, urlCredentials } from './config.js';
 import { awsSecretAccessKey, genericSecret } from './generic.js';
-import { gcpServiceAccount, privateKey } from './keys.js';
+import { INFRA_DETECTORS } from './infra.js';
+import {
+  encodedPrivateKey,
+  gcpServiceAccount,
+  jwkPrivateKey,
+  kubeconfigClientKey,
+  privateKey,
+  puttyPrivateKey,
+} from './keys.js';
+import { PROVIDER_DETECTORS } from './providers.js';
 import {
   awsAccessKeyId,
   githubToken,
@@ -13,6 +22,9 @@ import {
   stripeKey,
 } from './tokens.js';
 
+export { keystoreHits, KEYSTORE_HEAD } from './binary.js';
+export { installTimeKey } from './install-keys.js';
+
 /**
  * Every detector, most specific first: on a line, a span claimed by an earlier detector is not
  * reported again by a later one, so `GITHUB_TOKEN=ghp_…` is a GitHub token, not a generic secret.
@@ -20,6 +32,10 @@ import {
 export const DETECTORS: readonly Detector[] = [
   privateKey,
   gcpServiceAccount,
+  kubeconfigClientKey,
+  encodedPrivateKey,
+  puttyPrivateKey,
+  jwkPrivateKey,
   awsAccessKeyId,
   awsSecretAccessKey,
   githubToken,
@@ -29,6 +45,8 @@ export const DETECTORS: readonly Detector[] = [
   stripeKey,
   googleApiKey,
   npmToken,
+  ...PROVIDER_DETECTORS,
+  ...INFRA_DETECTORS,
   npmrcAuthToken,
   dockerConfigAuth,
   urlCredentials,

@@ -1,5 +1,5 @@
 import type { Detector } from '../types.js';
-import { entropy, isExampleValue } from '../values.js';
+import { entropy, hasCrc32Checksum, isExampleValue } from '../values.js';
 import { matchGroup } from './match.js';
 
 // Vendor tokens with a fixed prefix. The prefix is both the prefilter literal and what the
@@ -31,14 +31,37 @@ export const githubToken: Detector = {
   title: 'GitHub token',
   windows: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'b_pa'],
   quick: /gh[pousr]_|github_pat_/,
-  find: (text, lineEnd) =>
-    matchGroup(
-      text.slice(0, lineEnd),
-      /(?<![A-Za-z0-9_])(gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{82})(?![A-Za-z0-9_])/dg,
-      4,
-      (t) => plausible(t.slice(4), 3),
-    ),
+  // Classic tokens carry a CRC32 checksum (`ghp_` + 30 random + 6 check characters): with it a
+  // token glued to a preceding word (`tokenghp_…`) is still certain. Without it, a token needs a
+  // word boundary and the whole base62 alphabet: GitHub's documentation sample
+  // (`ghp_16C7e42F292c6912E7710c838347Ae178B4a`) is hex. Fine-grained tokens (`github_pat_`) are
+  // distinctive enough to be found glued to anything.
+  find: (text, lineEnd) => {
+    const line = text.slice(0, lineEnd);
+    return [
+      ...matchGroup(line, /(gh[pousr]_[A-Za-z0-9]{36,251})(?![A-Za-z0-9_])/dg, 4, (t, m) =>
+        checksummedOrBounded(t, m, 4),
+      ),
+      ...matchGroup(
+        line,
+        /(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})(?![A-Za-z0-9_])/dg,
+        4,
+        (t) => plausible(t.slice(11), 3),
+      ),
+    ];
+  },
 };
+
+/**
+ * A `prefix` + 30 + 6 token with a valid CRC32 checksum anywhere, or otherwise a random-looking
+ * token on a word boundary that uses letters beyond hex.
+ */
+function checksummedOrBounded(t: string, m: RegExpExecArray, prefix: number): boolean {
+  const body = t.slice(prefix);
+  if (body.length === 36 && hasCrc32Checksum(body)) return true;
+  const before = m.index > 0 ? (m.input[m.index - 1] ?? '') : '';
+  return !/[A-Za-z0-9]/.test(before) && /[g-zG-Z]/.test(body) && plausible(body, 3.5);
+}
 
 export const gitlabToken: Detector = {
   id: 'gitlab-token',
@@ -48,7 +71,8 @@ export const gitlabToken: Detector = {
   find: (text, lineEnd) =>
     matchGroup(
       text.slice(0, lineEnd),
-      /(?<![A-Za-z0-9_])(gl(?:pat|ptt|dt|rt|cbt|ft|imt|soat|oas|agent)-[A-Za-z0-9_-]{20,})/dg,
+      // The prefixes are distinctive: a token glued to a preceding word is still found.
+      /(gl(?:pat|ptt|dt|rt|cbt|ft|imt|soat|oas|agent)-[A-Za-z0-9_-]{20,})/dg,
       4,
       (t) => plausible(t.slice(t.indexOf('-') + 1), 3),
     ),
@@ -62,7 +86,8 @@ export const slackToken: Detector = {
   find: (text, lineEnd) =>
     matchGroup(
       text.slice(0, lineEnd),
-      /(?<![A-Za-z0-9])(xox[baprse]-(?:\d+-)*[A-Za-z0-9-]{10,})/dg,
+      // `xoxb-` and friends are distinctive: found glued to a preceding word too.
+      /(xox[baprse]-(?:\d+-)*[A-Za-z0-9-]{10,})/dg,
       4,
       (t) => /\d/.test(t) && plausible(t.slice(5), 2.5),
     ),
@@ -116,11 +141,9 @@ export const npmToken: Detector = {
   title: 'npm access token',
   windows: ['npm_'],
   quick: /npm_/,
+  // `npm_` + 30 random + 6 characters of CRC32 checksum, like GitHub's.
   find: (text, lineEnd) =>
-    matchGroup(
-      text.slice(0, lineEnd),
-      /(?<![A-Za-z0-9_])(npm_[A-Za-z0-9]{36})(?![A-Za-z0-9_])/dg,
-      4,
-      (t) => /\d/.test(t) && /[A-Z]/.test(t) && plausible(t.slice(4), 3.5),
+    matchGroup(text.slice(0, lineEnd), /(npm_[A-Za-z0-9]{36})(?![A-Za-z0-9_])/dg, 4, (t, m) =>
+      checksummedOrBounded(t, m, 4),
     ),
 };
