@@ -11,11 +11,30 @@ export type Command =
       outputs: { format: ReportFormat; file: string }[];
       trivyReport?: string;
       grypeReport?: string;
+      /** `check --sign` and `sign`: sign the gated digest after a pass. */
+      sign?: SignFlags;
       common: CommonFlags;
     }
+  | {
+      command: 'verify';
+      image: string;
+      key: string;
+      maxAge?: string;
+      policyDigest?: string;
+      requireAttestation: boolean;
+      format: 'table' | 'json';
+      common: CommonFlags;
+    }
+  | { command: 'generate-key-pair'; prefix: string }
   | { command: 'merge'; reports: string[]; format: ReportFormat }
   | { command: 'help'; text: string }
   | { command: 'version' };
+
+export interface SignFlags {
+  key: string;
+  /** false with --no-legacy: bundle referrers only. */
+  legacy: boolean;
+}
 
 export type ReportFormat = 'table' | 'json' | 'markdown' | 'sarif';
 
@@ -32,6 +51,9 @@ Commands:
   inspect IMAGE        Read an image (verifying every digest) and describe it
   check IMAGE          Judge an image against a policy; exit 0 pass, 1 fail, 2 error
   merge REPORT...      Merge Trivy and Grype reports into one list of findings
+  sign IMAGE --key K   Check, then sign the gated digest if it passed (same as check --sign)
+  verify IMAGE --key P Verify signatures and the signed verdict; exit 0 verified, 1 not, 2 error
+  generate-key-pair    Write cosign.key (encrypted with $COSIGN_PASSWORD) and cosign.pub
 
 IMAGE is a reference in skopeo's syntax: docker://HOST/REPO:TAG (the default transport),
 docker-archive:PATH[:REF], oci:PATH[:REF], oci-archive:PATH[:REF], docker-daemon:NAME:TAG.
@@ -42,6 +64,14 @@ Options:
   --policy FILE          check: the policy file (default: built-in policy)
   --trivy-report FILE    check: use an existing Trivy JSON report for the vulnerabilities rule
   --grype-report FILE    check: use an existing Grype JSON report for the vulnerabilities rule
+  --sign                 check: sign the gated digest after a pass (needs --key)
+  --key FILE             sign: private key (cosign.key or P-256 PEM; password in
+                         COSIGN_PASSWORD); verify: public key (cosign.pub)
+  --no-legacy            sign: write sigstore bundle referrers only, no .sig/.att tags
+  --max-age DURATION     verify: refuse a verdict older than this (e.g. 7d), by its signed time
+  --policy-digest D      verify: require a verdict for the policy with this sha256 digest
+  --require-attestation  verify: require a signed PASSED verdict, not only a signature
+  --output-prefix P      generate-key-pair: write P.key and P.pub (default cosign)
   --platform OS/ARCH     platform to pick from a multi-platform image (default linux/amd64)
   --tls-verify=false     accept self-signed TLS certificates from registries
   --docker-config DIR    directory of docker's config.json for registry credentials
@@ -66,6 +96,13 @@ export function parseCommandLine(argv: string[]): Command {
         policy: { type: 'string' },
         'trivy-report': { type: 'string' },
         'grype-report': { type: 'string' },
+        sign: { type: 'boolean' },
+        key: { type: 'string' },
+        'no-legacy': { type: 'boolean' },
+        'max-age': { type: 'string' },
+        'policy-digest': { type: 'string' },
+        'require-attestation': { type: 'boolean' },
+        'output-prefix': { type: 'string' },
         platform: { type: 'string' },
         'tls-verify': { type: 'string' },
         'docker-config': { type: 'string' },
@@ -101,25 +138,52 @@ export function parseCommandLine(argv: string[]): Command {
       };
     }
     case 'check':
+    case 'sign':
       return {
         command: 'check',
-        image: oneImage(rest, 'check'),
+        image: oneImage(rest, command),
         format: parseFormat(v.format ?? 'table', FORMATS),
         outputs: (v.output ?? []).map(parseOutput),
         ...(v.policy ? { policy: v.policy } : {}),
         ...(v['trivy-report'] ? { trivyReport: v['trivy-report'] } : {}),
         ...(v['grype-report'] ? { grypeReport: v['grype-report'] } : {}),
+        ...(v.sign || command === 'sign' ? { sign: signFlags(v.key, !v['no-legacy']) } : {}),
         common,
       };
+    case 'verify':
+      if (!v.key)
+        throw new GateError('usage', 'verify needs --key FILE (the public key, e.g. cosign.pub)');
+      return {
+        command: 'verify',
+        image: oneImage(rest, 'verify'),
+        key: v.key,
+        requireAttestation: v['require-attestation'] ?? false,
+        format: parseFormat(v.format ?? 'table', ['table', 'json']) as 'table' | 'json',
+        ...(v['max-age'] ? { maxAge: v['max-age'] } : {}),
+        ...(v['policy-digest'] ? { policyDigest: v['policy-digest'] } : {}),
+        common,
+      };
+    case 'generate-key-pair':
+      if (rest.length > 0) throw new GateError('usage', 'generate-key-pair takes no arguments');
+      return { command: 'generate-key-pair', prefix: v['output-prefix'] ?? 'cosign' };
     case 'merge':
       if (rest.length === 0) throw new GateError('usage', 'merge needs at least one report file');
       return { command: 'merge', reports: rest, format: parseFormat(v.format ?? 'table', FORMATS) };
     default:
       throw new GateError(
         'usage',
-        `unknown command "${command}" (commands: inspect, check, merge)`,
+        `unknown command "${command}" (commands: inspect, check, sign, verify, generate-key-pair, merge)`,
       );
   }
+}
+
+function signFlags(key: string | undefined, legacy: boolean): SignFlags {
+  if (!key)
+    throw new GateError(
+      'usage',
+      'signing needs --key FILE (keyless signing is not wired into the CLI yet)',
+    );
+  return { key, legacy };
 }
 
 function oneImage(rest: string[], command: string): string {

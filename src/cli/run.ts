@@ -60,9 +60,17 @@ async function dispatch(command: Command): Promise<number> {
       process.stdout.write(renderFindings(findings, command.format));
       return EXIT.pass;
     }
+    case 'verify':
+      return verify(command);
+    case 'generate-key-pair': {
+      const { generateKeyPairFiles } = await import('../commands/generate-key-pair.js');
+      const { keyPath, pubPath } = await generateKeyPairFiles(command.prefix);
+      process.stderr.write(`wrote ${keyPath} (encrypted with COSIGN_PASSWORD) and ${pubPath}\n`);
+      return EXIT.pass;
+    }
     case 'check': {
       const progress = terminalProgress();
-      const verdict = await check({
+      const options = {
         image: command.image,
         ...openOptions(command.common),
         ...(command.policy ? { policyPath: command.policy } : {}),
@@ -70,7 +78,10 @@ async function dispatch(command: Command): Promise<number> {
         ...(command.grypeReport ? { grypeReport: command.grypeReport } : {}),
         log: stderrLogger(command.common.debug),
         ...(progress ? { progress } : {}),
-      });
+      };
+      const verdict = command.sign
+        ? await checkAndSign(options, command.sign)
+        : await check(options);
       for (const out of command.outputs) {
         await mkdir(dirname(out.file), { recursive: true });
         await writeFile(out.file, renderVerdict(verdict, out.format, false));
@@ -80,6 +91,53 @@ async function dispatch(command: Command): Promise<number> {
       return verdict.decision === 'pass' ? EXIT.pass : EXIT.fail;
     }
   }
+}
+
+/** Loaded only for --sign: plain `check` never loads the signing code or sigstore. */
+async function checkAndSign(
+  options: Parameters<typeof check>[0],
+  flags: { key: string; legacy: boolean },
+): Promise<Verdict> {
+  const { gateAndSign, contentTrustWarning } = await import('../commands/sign.js');
+  contentTrustWarning(options.log);
+  const { verdict, signed } = await gateAndSign({
+    ...options,
+    keyPath: flags.key,
+    formats: { legacy: flags.legacy, bundle: true },
+  });
+  for (const w of signed?.written ?? []) {
+    options.log.info(
+      `signed ${signed!.digest}: ${w.format} ${w.kind} in ${w.manifestDigest}${w.added ? '' : ' (already there)'}`,
+    );
+  }
+  return verdict;
+}
+
+async function verify(command: Extract<Command, { command: 'verify' }>): Promise<number> {
+  const { verifyCommand, renderVerifyResult } = await import('../commands/verify.js');
+  const { contentTrustWarning } = await import('../commands/sign.js');
+  const log = stderrLogger(command.common.debug);
+  contentTrustWarning(log);
+  const result = await verifyCommand({
+    image: command.image,
+    keyPath: command.key,
+    requireAttestation: command.requireAttestation,
+    tlsVerify: command.common.tlsVerify,
+    log,
+    ...(command.common.dockerConfigDir ? { dockerConfigDir: command.common.dockerConfigDir } : {}),
+    ...(command.maxAge ? { maxAge: command.maxAge } : {}),
+    ...(command.policyDigest ? { policyDigest: command.policyDigest } : {}),
+  });
+  if (command.format === 'json') {
+    const { error: _error, ...plain } = result as typeof result & { error?: unknown };
+    void _error;
+    process.stdout.write(`${JSON.stringify(plain, null, 2)}\n`);
+  } else process.stdout.write(renderVerifyResult(result));
+  if (result.status === 'error') {
+    process.stderr.write(`image-gate: error: ${oneLine(result.message)}\n`);
+    return EXIT.error;
+  }
+  return result.status === 'verified' ? EXIT.pass : EXIT.fail;
 }
 
 function openOptions(common: { platform?: string; tlsVerify: boolean; dockerConfigDir?: string }) {

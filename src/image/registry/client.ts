@@ -296,6 +296,28 @@ export class RegistryClient {
     });
   }
 
+  /**
+   * The OCI 1.1 referrers index of a digest (raw bytes), or undefined when the registry has no
+   * referrers API (404): callers then read the fallback tag `sha256-<hex>`.
+   */
+  async getReferrers(repo: RepositoryRef, digest: string): Promise<Buffer | undefined> {
+    digestHex(digest);
+    const what = `referrers of ${repo.repository}@${digest}`;
+    const op = this.operation(repo, 'GET', `referrers/${digest}`, what, {
+      expect: [200, 404],
+      headers: { Accept: MediaType.ociIndex },
+    });
+    return this.request(op, async (res) => {
+      if (res.status === 404) {
+        discard(res);
+        return undefined;
+      }
+      return readBody(res, this.maxManifestBytes, (size) =>
+        tooLarge(repo, what, size, this.maxManifestBytes),
+      );
+    });
+  }
+
   /** Every tag of a repository, following `Link: <…>; rel="next"` pages. */
   async listTags(repo: RepositoryRef): Promise<string[]> {
     const tags: string[] = [];

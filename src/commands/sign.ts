@@ -1,0 +1,99 @@
+import { readFile } from 'node:fs/promises';
+import { GateError } from '../errors.js';
+import { MANIFEST_ACCEPT } from '../image/manifest.js';
+import { parseReference } from '../image/reference.js';
+import { RegistryClient, type RepositoryRef } from '../image/registry/client.js';
+import type { Logger } from '../log.js';
+import type { Verdict } from '../policy/verdict.js';
+import type { SigningKey } from '../sign/keys.js';
+import { requireSigningNode } from '../sign/node-version.js';
+import type { SignFormats, SignResult } from '../sign/sign.js';
+import { check, type CheckOptions } from './check.js';
+
+export interface SignOptions extends CheckOptions {
+  /** Private key file: cosign's encrypted key or a plain P-256 PEM. */
+  keyPath: string;
+  /** Password of an encrypted cosign key; default `$COSIGN_PASSWORD`. */
+  password?: string;
+  formats?: SignFormats;
+  verifierId?: string;
+}
+
+export interface SignOutcome {
+  verdict: Verdict;
+  /** Present only when the verdict passed and everything was written and read back. */
+  signed?: SignResult;
+}
+
+/**
+ * Gate, then sign: the reference is resolved to a digest first, the image is checked pinned to
+ * that digest, and exactly that digest (the index, for a multi-platform image) is signed, only
+ * if the verdict passed. On a fail or an error nothing is written to the registry.
+ */
+export async function gateAndSign(options: SignOptions): Promise<SignOutcome> {
+  requireSigningNode('signing');
+  const key = await readSigningKey(options.keyPath, options.password);
+  const ref = parseReference(options.image);
+  if (ref.transport !== 'docker') {
+    throw new GateError(
+      'usage',
+      `signing writes to a registry; ${options.image} is not a registry image (docker://HOST/REPO:TAG)`,
+    );
+  }
+  const repo: RepositoryRef = { registry: ref.name.registry, repository: ref.name.repository };
+  const client = new RegistryClient({
+    tlsVerify: options.tlsVerify ?? true,
+    ...(options.dockerConfigDir ? { dockerConfigDir: options.dockerConfigDir } : {}),
+    log: options.log,
+  });
+  try {
+    const top = await client.getManifest(
+      repo,
+      ref.name.digest ?? ref.name.tag ?? 'latest',
+      MANIFEST_ACCEPT,
+    );
+    const pinned = `docker://${repo.registry}/${repo.repository}@${top.digest}`;
+    const verdict = await check({ ...options, image: pinned });
+    if (verdict.decision !== 'pass' || verdict.rules.some((r) => r.status === 'error')) {
+      options.log.info(`not signing ${top.digest}: the verdict is ${verdict.decision}`);
+      return { verdict };
+    }
+    const { signVerdict } = await import('../sign/sign.js');
+    const signed = await signVerdict({
+      client,
+      repo,
+      subject: { mediaType: top.mediaType, digest: top.digest, size: top.bytes.length },
+      key,
+      verdict,
+      ...(options.formats ? { formats: options.formats } : {}),
+      ...(options.verifierId ? { verifierId: options.verifierId } : {}),
+    });
+    return { verdict, signed };
+  } finally {
+    await client.close();
+  }
+}
+
+/** Reads and decrypts the key before any gating, so a bad key fails fast (exit 2). */
+export async function readSigningKey(path: string, password?: string): Promise<SigningKey> {
+  const { loadSigningKey } = await import('../sign/keys.js');
+  let pem: string;
+  try {
+    pem = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new GateError(
+      'not-found',
+      `cannot read key ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  return loadSigningKey(pem, () => password ?? process.env.COSIGN_PASSWORD, path);
+}
+
+/** Docker Content Trust is retired; a set DOCKER_CONTENT_TRUST suggests a false sense of safety. */
+export function contentTrustWarning(log: Logger, env: NodeJS.ProcessEnv = process.env): void {
+  if (env.DOCKER_CONTENT_TRUST === '1') {
+    log.warn(
+      'DOCKER_CONTENT_TRUST=1 is set, but Docker Content Trust (Notary v1) is retired and image-gate does not use it; verify image-gate signatures with cosign or image-gate verify instead',
+    );
+  }
+}
