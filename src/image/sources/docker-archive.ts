@@ -18,11 +18,18 @@ interface ArchiveEntry {
 }
 
 /**
- * `docker-archive:FILE[:REF]`: the output of `docker save`, read in place.
+ * `docker-archive:FILE[:REF]`: the output of `docker save`, read in place, in each shape Docker
+ * has written (test/archives/build-docker-save.mjs builds each one and names its version):
+ *  - classic (graph drivers, Docker <= 24): `<id>/layer.tar`, uncompressed, a repeated layer
+ *    stored as a symlink to its first copy, config `<image id>.json`;
+ *  - graph drivers, Docker >= 25: the same tars as `blobs/sha256/<diffID>` beside an OCI layout;
+ *  - containerd image store (Docker >= 24 with the containerd snapshotter): the blobs as pulled,
+ *    so layers are usually gzip- or zstd-compressed, `blobs/sha256/<blob digest>`.
+ * manifest.json is read in every shape (Docker 25.0's own OCI manifest omits the layers).
  *
  * The archive has no registry manifest, so one is made the way skopeo makes it (a Docker
- * schema 2 manifest, compact JSON, layers as stored): its digest then equals what
- * `skopeo inspect docker-archive:…` reports.
+ * schema 2 manifest, compact JSON, layers as stored): for uncompressed layers its digest then
+ * equals what `skopeo inspect docker-archive:…` reports.
  */
 export async function openDockerArchive(
   file: string,
@@ -33,6 +40,14 @@ export async function openDockerArchive(
   const store = await archiveStore(file);
   const entry = pickEntry(await readEntries(store), ref, file);
   const configBytes = await store.read(entry.Config, MAX_METADATA_BYTES);
+  const configDigest = sha256(configBytes);
+  const named = digestInName(entry.Config);
+  if (named && named !== configDigest) {
+    throw new GateError(
+      'digest',
+      `${file}: ${entry.Config} hashes to ${configDigest}, not the digest its name says`,
+    );
+  }
   const config = parseConfig(configBytes, `${file} ${entry.Config}`);
   if (entry.Layers.length !== config.rootfs.diff_ids.length) {
     throw new GateError(
@@ -40,46 +55,85 @@ export async function openDockerArchive(
       `${file}: manifest.json lists ${entry.Layers.length} layers but the config has ${config.rootfs.diff_ids.length} diff_ids`,
     );
   }
-  const layerSizes = await Promise.all(entry.Layers.map((l) => store.size(l)));
+  const blobs = await Promise.all(
+    entry.Layers.map((path, i) => describeLayer(store, path, config.rootfs.diff_ids[i]!, i)),
+  );
   const manifest: ImageManifest = {
     schemaVersion: 2,
     mediaType: MediaType.dockerManifest,
-    config: {
-      mediaType: MediaType.dockerConfig,
-      size: configBytes.length,
-      digest: sha256(configBytes),
-    },
-    // docker save stores layers uncompressed, so the blob digest is the diffID. The media type
-    // is the one skopeo writes for every docker-archive layer, whatever its compression, so the
-    // manifest digest equals skopeo's; the real compression is sniffed below.
-    layers: entry.Layers.map((_, i) => ({
+    config: { mediaType: MediaType.dockerConfig, size: configBytes.length, digest: configDigest },
+    // The media type is the one skopeo writes for every docker-archive layer, whatever its
+    // compression, so the manifest digest equals skopeo's; the real compression is sniffed.
+    layers: blobs.map((b) => ({
       mediaType: MediaType.dockerLayerGzip,
-      size: layerSizes[i]!,
-      digest: config.rootfs.diff_ids[i]!,
+      size: b.size,
+      digest: b.digest,
     })),
   };
   const manifestBytes = Buffer.from(JSON.stringify(manifest));
-  const layers = await Promise.all(
-    layerDescriptors(manifest, config, file).map(async (l) => ({
-      ...l,
-      compression: sniffCompression(await store.head(entry.Layers[l.index]!, 4)),
-    })),
-  );
+  const layers = layerDescriptors(manifest, config, file).map((l) => ({
+    ...l,
+    compression: blobs[l.index]!.compression,
+  }));
   return {
     reference,
     manifestDigest: sha256(manifestBytes),
     manifestMediaType: MediaType.dockerManifest,
     manifestBytes,
-    configDigest: manifest.config.digest,
+    configDigest,
     configBytes,
     config,
     platform: platformOf(config),
     layers,
-    openLayer: async (layer) => store.stream(entry.Layers[layer.index]!),
+    openLayer: (layer) => store.stream(entry.Layers[layer.index]!),
     close: async () => {
       await cleanup?.();
     },
   };
+}
+
+interface ArchiveBlob {
+  digest: string;
+  size: number;
+  compression: Compression;
+}
+
+/**
+ * An uncompressed layer is its own diffID. A compressed one (containerd image store) is named
+ * by its blob digest, `blobs/sha256/<hex>`; the walk verifies both digests while reading.
+ */
+async function describeLayer(
+  store: FileStore,
+  path: string,
+  diffId: string,
+  index: number,
+): Promise<ArchiveBlob> {
+  const size = await store.size(path);
+  const compression = sniffCompression(await store.head(path, 4));
+  const named = digestInName(path);
+  if (compression === 'none') {
+    if (named && named !== diffId) {
+      throw new GateError(
+        'digest',
+        `${store.where}: layer ${index} (${path}) is uncompressed but named ${named}, not its diffID ${diffId}`,
+      );
+    }
+    return { digest: diffId, size, compression };
+  }
+  if (!named) {
+    throw new GateError(
+      'format',
+      `${store.where}: layer ${index} (${path}) is ${compression}-compressed but its name carries no digest to verify it by`,
+    );
+  }
+  return { digest: named, size, compression };
+}
+
+/** `blobs/sha256/<hex>` (OCI layout inside the archive) or `<hex>.json` (classic config). */
+function digestInName(path: string): string | undefined {
+  const m = /^(?:\.\/)?(?:blobs\/sha256\/([a-f0-9]{64})|([a-f0-9]{64})\.json)$/.exec(path);
+  const hex = m?.[1] ?? m?.[2];
+  return hex ? `sha256:${hex}` : undefined;
 }
 
 async function readEntries(store: FileStore): Promise<ArchiveEntry[]> {

@@ -1,8 +1,8 @@
-import { createReadStream } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { GateError } from '../../errors.js';
+import { openRegular, readRegular } from './regular-file.js';
 import { TarArchive } from './tar-index.js';
 
 /** Files of an image layout, whether in a directory or inside a tar archive. */
@@ -14,7 +14,8 @@ export interface FileStore {
   read(name: string, maxBytes: number): Promise<Buffer>;
   /** The first `n` bytes (fewer if the member is shorter). */
   head(name: string, n: number): Promise<Buffer>;
-  stream(name: string): Readable;
+  /** Opened only if it is a regular file (never a FIFO, a device or a symlink out). */
+  stream(name: string): Promise<Readable>;
 }
 
 export function directoryStore(dir: string): FileStore {
@@ -27,30 +28,23 @@ export function directoryStore(dir: string): FileStore {
     }
     return p;
   };
+  const what = (name: string): string => `${dir}: ${name}`;
   return {
     where: dir,
     async exists(name) {
-      return stat(inside(name)).then(
+      return lstat(inside(name)).then(
         (s) => s.isFile(),
         () => false,
       );
     },
     async size(name) {
-      const s = await stat(inside(name)).catch(() => undefined);
-      if (!s?.isFile()) throw new GateError('format', `${dir}: ${name} is missing`);
-      return s.size;
+      const { fh, stat } = await openRegular(inside(name), what(name));
+      await fh.close();
+      return stat.size;
     },
-    async read(name, maxBytes) {
-      const p = inside(name);
-      const s = await stat(p).catch(() => {
-        throw new GateError('not-found', `${dir}: ${name} does not exist`);
-      });
-      if (s.size > maxBytes)
-        throw new GateError('limit', `${dir}: ${name} is larger than ${maxBytes} bytes`);
-      return readFile(p);
-    },
+    read: (name, maxBytes) => readRegular(inside(name), what(name), maxBytes),
     async head(name, n) {
-      const fh = await open(inside(name), 'r');
+      const { fh } = await openRegular(inside(name), what(name));
       try {
         const buf = Buffer.alloc(n);
         const { bytesRead } = await fh.read(buf, 0, n, 0);
@@ -59,8 +53,9 @@ export function directoryStore(dir: string): FileStore {
         await fh.close();
       }
     },
-    stream(name) {
-      return createReadStream(inside(name), { highWaterMark: 1 << 20 });
+    async stream(name) {
+      const { fh } = await openRegular(inside(name), what(name));
+      return fh.createReadStream({ highWaterMark: 1 << 20 });
     },
   };
 }
@@ -77,7 +72,7 @@ export async function archiveStore(path: string): Promise<FileStore> {
     },
     read: (name, maxBytes) => tar.readBytes(name, maxBytes),
     head: (name, n) => tar.readHead(name, n),
-    stream: (name) => tar.stream(name),
+    stream: async (name) => tar.stream(name),
   };
 }
 

@@ -1,7 +1,7 @@
-import { open, type FileHandle } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import type { FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { GateError } from '../../errors.js';
+import { openRegular } from './regular-file.js';
 
 /**
  * Random access to the members of an image archive (`docker save`, OCI archive) without
@@ -15,36 +15,62 @@ export interface ArchiveMember {
   size: number;
 }
 
+/** A member that is not a regular file: a link to resolve, or something never read. */
+type OtherMember = { link: string | undefined } | { special: string };
+
+/** `docker save` (Docker <= 24) stores a repeated layer as a symlink to its first copy. */
+const MAX_LINK_HOPS = 8;
+
 export class TarArchive {
   private constructor(
     readonly path: string,
     private readonly members: Map<string, ArchiveMember>,
+    private readonly others: Map<string, OtherMember>,
+    private readonly identity: { dev: number; ino: number },
   ) {}
 
   static async open(path: string): Promise<TarArchive> {
-    let fh: FileHandle;
+    // The archive itself may be reached through a symlink the user gave; it must still be a
+    // regular file (not /dev/zero, not a FIFO).
+    const { fh, stat } = await openRegular(path, `archive ${path}`, true);
     try {
-      fh = await open(path, 'r');
-    } catch (err) {
-      throw new GateError(
-        'not-found',
-        `cannot open archive ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
-      );
-    }
-    try {
-      const { size } = await fh.stat();
-      return new TarArchive(path, await indexMembers(fh, size, path));
+      const others = new Map<string, OtherMember>();
+      const members = await indexMembers(fh, stat.size, path, others);
+      return new TarArchive(path, members, others, { dev: stat.dev, ino: stat.ino });
     } finally {
       await fh.close();
     }
   }
 
   has(name: string): boolean {
-    return this.members.has(normalise(name));
+    return this.resolve(name) !== undefined;
   }
 
   member(name: string): ArchiveMember | undefined {
-    return this.members.get(normalise(name));
+    return this.resolve(name);
+  }
+
+  /** The regular member `name` names, following symlinks and hard links inside the archive. */
+  private resolve(name: string): ArchiveMember | undefined {
+    let current = normalise(name);
+    for (let hop = 0; hop <= MAX_LINK_HOPS; hop++) {
+      const m = this.members.get(current);
+      if (m) return m;
+      const other = this.others.get(current);
+      if (!other) return undefined;
+      if ('special' in other) {
+        throw new GateError(
+          'format',
+          `${this.path}: member ${name} is ${other.special}, not a regular file`,
+        );
+      }
+      const next = other.link;
+      if (next === undefined) {
+        throw new GateError('format', `${this.path}: member ${name} links outside the archive`);
+      }
+      current = next;
+    }
+    throw new GateError('format', `${this.path}: member ${name} is a chain of too many links`);
   }
 
   async readBytes(name: string, maxBytes: number): Promise<Buffer> {
@@ -67,7 +93,7 @@ export class TarArchive {
 
   /** The first `length` bytes of a member (fewer if the file ends early). */
   private async readRange(m: ArchiveMember, length: number): Promise<Buffer> {
-    const fh = await open(this.path, 'r');
+    const fh = await this.reopen();
     try {
       const buf = Buffer.alloc(length);
       const { bytesRead } = await fh.read(buf, 0, length, m.offset);
@@ -77,14 +103,28 @@ export class TarArchive {
     }
   }
 
-  stream(name: string): Readable {
+  async stream(name: string): Promise<Readable> {
     const m = this.require(name);
-    if (m.size === 0) return createReadStream(this.path, { start: 1, end: 0 });
-    return createReadStream(this.path, {
+    const fh = await this.reopen();
+    if (m.size === 0) {
+      await fh.close();
+      return Readable.from([]);
+    }
+    return fh.createReadStream({
       start: m.offset,
       end: m.offset + m.size - 1,
       highWaterMark: 1 << 20,
     });
+  }
+
+  /** The archive again, refused if the path now names another file than the one indexed. */
+  private async reopen(): Promise<FileHandle> {
+    const { fh, stat } = await openRegular(this.path, `archive ${this.path}`, true);
+    if (stat.dev !== this.identity.dev || stat.ino !== this.identity.ino) {
+      await fh.close();
+      throw new GateError('format', `${this.path}: the archive was replaced while it was read`);
+    }
+    return fh;
   }
 
   private require(name: string): ArchiveMember {
@@ -100,11 +140,13 @@ async function indexMembers(
   fh: FileHandle,
   fileSize: number,
   path: string,
+  others: Map<string, OtherMember>,
 ): Promise<Map<string, ArchiveMember>> {
   const members = new Map<string, ArchiveMember>();
   const header = Buffer.alloc(BLOCK);
   let pos = 0;
   let longName: string | undefined;
+  let longLink: string | undefined;
   while (pos + BLOCK <= fileSize) {
     const { bytesRead } = await fh.read(header, 0, BLOCK, pos);
     if (bytesRead < BLOCK) break;
@@ -115,17 +157,39 @@ async function indexMembers(
     const type = String.fromCharCode(header[156]!);
     const dataStart = pos + BLOCK;
     if (dataStart + size > fileSize) throw truncated(path, field(header, 0, 100));
-    if (type === 'L' || type === 'x') {
+    if (type === 'L' || type === 'K' || type === 'x') {
+      if (size > MAX_META) {
+        throw new GateError('limit', `${path}: a ${size}-byte tar extended header at byte ${pos}`);
+      }
       const meta = Buffer.alloc(size);
       await fh.read(meta, 0, size, dataStart);
-      longName =
-        type === 'L' ? meta.toString('utf8').replace(/\0.*$/s, '') : (paxPath(meta) ?? longName);
+      const text = meta.toString('utf8').replace(/\0.*$/s, '');
+      if (type === 'L') longName = text;
+      else if (type === 'K') longLink = text;
+      else {
+        longName = paxField(meta, 'path') ?? longName;
+        longLink = paxField(meta, 'linkpath') ?? longLink;
+      }
+    } else if (type === 'g') {
+      // A global PAX header holds defaults for every member; none that image-gate reads.
     } else {
       const prefix = field(header, 345, 155);
       const name =
         longName ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100));
       longName = undefined;
-      if (type === '0' || type === '\0') members.set(normalise(name), { offset: dataStart, size });
+      const key = normalise(name);
+      if (type === '0' || type === '\0' || type === '7') {
+        members.set(key, { offset: dataStart, size });
+        others.delete(key);
+      } else if (type === '1' || type === '2') {
+        // Later members replace earlier ones of the same name, as extraction would.
+        members.delete(key);
+        others.set(key, { link: linkTarget(key, longLink ?? field(header, 157, 100), type) });
+      } else if (type !== '5') {
+        members.delete(key);
+        others.set(key, { special: SPECIAL[type] ?? `of tar type "${type}"` });
+      }
+      longLink = undefined;
     }
     pos = dataStart + Math.ceil(size / BLOCK) * BLOCK;
   }
@@ -133,12 +197,39 @@ async function indexMembers(
   throw truncated(path, 'the end-of-archive marker');
 }
 
-function paxPath(meta: Buffer): string | undefined {
+function paxField(meta: Buffer, key: string): string | undefined {
   for (const line of meta.toString('utf8').split('\n')) {
-    const m = /^\d+ path=(.*)$/.exec(line);
-    if (m) return m[1];
+    const m = /^\d+ ([^=]+)=(.*)$/.exec(line);
+    if (m && m[1] === key) return m[2];
   }
   return undefined;
+}
+
+/** Extended headers carry names and attributes; a bigger one is hostile. */
+const MAX_META = 1 << 20;
+
+const SPECIAL: Record<string, string> = {
+  '3': 'a character device',
+  '4': 'a block device',
+  '6': 'a FIFO',
+};
+
+/**
+ * Where a link member points, as an archive member name; undefined when it leaves the archive.
+ * A symlink is relative to its own directory (`../<id>/layer.tar`); a hard link names a member.
+ */
+function linkTarget(member: string, target: string, type: string): string | undefined {
+  if (target.startsWith('/')) return undefined;
+  const base = type === '2' ? member.split('/').slice(0, -1) : [];
+  const parts = [...base];
+  for (const part of target.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (parts.length === 0) return undefined;
+      parts.pop();
+    } else parts.push(part);
+  }
+  return parts.join('/');
 }
 
 function checksumOk(h: Buffer): boolean {
