@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { exec } from '@actions/exec';
 import { GateError } from '../errors.js';
 import type { BuildConfig } from './config.js';
 
@@ -9,20 +9,24 @@ export type Exec = (
   onOutput?: (chunk: string) => void,
 ) => Promise<{ code: number; output: string }>;
 
-export const spawnExec: Exec = (command, args, onOutput) =>
-  new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const take = (b: Buffer): void => {
-      const text = b.toString('utf8');
-      output += text;
-      onOutput?.(text);
-    };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+/**
+ * Runs through @actions/exec, silently (the caller shows the output, with workflow commands
+ * disabled, since a Dockerfile's RUN lines can print anything). A missing `docker` rejects.
+ */
+export const actionsExec: Exec = async (command, args, onOutput) => {
+  let output = '';
+  const take = (b: Buffer): void => {
+    const text = b.toString('utf8');
+    output += text;
+    onOutput?.(text);
+  };
+  const code = await exec(command, args, {
+    silent: true,
+    ignoreReturnCode: true,
+    listeners: { stdout: take, stderr: take },
   });
+  return { code, output };
+};
 
 /** `docker buildx build --load …` when buildx is installed, else the classic `docker build`. */
 export function buildArgs(b: BuildConfig, buildx: boolean): string[] {

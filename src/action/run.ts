@@ -7,7 +7,8 @@ import { appendStepSummary, SUMMARY_LIMIT } from '../github/summary.js';
 import type { LoadedPolicy } from '../policy/types.js';
 import type { Verdict } from '../policy/verdict.js';
 import type { ToolCache } from '../scanners/install.js';
-import { buildImage, spawnExec } from './build.js';
+import { planScans } from '../scanners/plan.js';
+import { actionsExec, buildImage } from './build.js';
 import type { ActionConfig, BuildConfig } from './config.js';
 import { writeReports } from './files.js';
 import type { Gate } from './gate.js';
@@ -49,7 +50,7 @@ export interface ActionResult {
 }
 
 const defaultBuild = (b: BuildConfig, io: ActionIo): Promise<string> =>
-  buildImage(b, spawnExec, io);
+  buildImage(b, actionsExec, io);
 
 /**
  * The action: build (if asked), gate every image, then report everywhere a reviewer looks:
@@ -128,9 +129,14 @@ export async function runAction(config: ActionConfig, deps: ActionDeps): Promise
   return result;
 }
 
-/** Whether scanners will run: a vulnerabilities rule and no reports made elsewhere. */
+/** Whether scanners will run (planScans decides: a vulnerabilities rule, no reports given). */
 function usesScanners(config: ActionConfig, policy: LoadedPolicy): boolean {
-  return !!policy.policy.rules.vulnerabilities && !config.trivyReport && !config.grypeReport;
+  return (
+    planScans({
+      rule: policy.policy.rules.vulnerabilities,
+      reports: { trivy: config.trivyReport, grype: config.grypeReport },
+    }).mode === 'run'
+  );
 }
 
 function gateRequest(config: ActionConfig, image: string, io: ActionIo) {

@@ -3,7 +3,8 @@ import { errorMessage } from '../errors.js';
 import type { LoadedPolicy } from '../policy/types.js';
 import type { ScannerName } from '../scanners/finding.js';
 import { installScanner, type ToolCache } from '../scanners/install.js';
-import { findOnPath } from '../scanners/runner.js';
+import { planScans } from '../scanners/plan.js';
+import { actionsExecRunner, type CommandRunner } from '../scanners/runner.js';
 import type { ActionConfig } from './config.js';
 import type { ActionIo } from './io.js';
 
@@ -18,13 +19,18 @@ export async function prepareScanners(
   policy: LoadedPolicy,
   toolCache: ToolCache,
   io: ActionIo,
+  runner: CommandRunner = actionsExecRunner,
 ): Promise<ScannerName[]> {
-  const rule = policy.policy.rules.vulnerabilities;
-  if (!rule || config.trivyReport || config.grypeReport) return [];
+  const plan = planScans({
+    rule: policy.policy.rules.vulnerabilities,
+    reports: { trivy: config.trivyReport, grype: config.grypeReport },
+    requested: config.scanners,
+  });
+  if (plan.mode !== 'run') return [];
   const installed: ScannerName[] = [];
-  for (const scanner of rule.scanners ?? config.scanners) {
+  for (const scanner of plan.scanners) {
     const version = config.scannerVersions[scanner];
-    if (!version && findOnPath(scanner)) continue;
+    if (!version && (await runner.which(scanner))) continue;
     try {
       const exe = await installScanner(scanner, { toolCache, ...(version ? { version } : {}) });
       io.addPath(dirname(exe));

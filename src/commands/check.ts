@@ -1,3 +1,4 @@
+import { lstat, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { FilesystemAnalyzer } from '../analyze/filesystem.js';
@@ -20,10 +21,10 @@ import { evaluateSecrets } from '../policy/rules/secrets.js';
 import { evaluateVulnerabilities } from '../policy/rules/vulnerabilities.js';
 import type { LoadedPolicy } from '../policy/types.js';
 import type { RuleResult, Verdict } from '../policy/verdict.js';
-import type { ImageOnDisk } from '../scanners/exec.js';
+import type { DbSource, ImageOnDisk } from '../scanners/exec.js';
 import type { ScannerName } from '../scanners/finding.js';
-import type { CommandRunner } from '../scanners/runner.js';
-import { findOnPath } from '../scanners/runner.js';
+import { locateScanners, planScans, type Located } from '../scanners/plan.js';
+import { actionsExecRunner, type CommandRunner } from '../scanners/runner.js';
 import { VERSION } from '../version.js';
 
 /** Everything `image-gate check` needs; the CLI and the action each build one. */
@@ -44,6 +45,12 @@ export interface CheckOptions extends OpenOptions {
   scannerTimeoutMs?: number;
   /** Runs the scanners; tests pass stand-ins. */
   runner?: CommandRunner;
+  /** Where the scanners download their databases (`--trivy-db-repository`, `--grype-db-url`). */
+  dbSource?: DbSource;
+  /** Scanner executables to use instead of the ones on PATH. */
+  executables?: Partial<Record<ScannerName, string>>;
+  /** The checked-out repository, whose scanner config files are ignored (default: cwd). */
+  workspace?: string;
   progress?: Progress;
   log: Logger;
   now?: Date;
@@ -57,9 +64,9 @@ export async function check(options: CheckOptions): Promise<Verdict> {
   let spool: LayoutSpool | undefined;
   try {
     const rules = policy.policy.rules;
-    const scanned = scannersToRun(policy, options);
-    const onDisk = imageAlreadyOnDisk(options.image);
-    if (scanned && !onDisk) spool = await createLayoutSpool(image);
+    const located = await scannersToRun(policy, options);
+    const onDisk = located ? await imageAlreadyOnDisk(options.image, image) : undefined;
+    if (located && located.found.length > 0 && !onDisk) spool = await createLayoutSpool(image);
     const bases = rules['base-image']
       ? resolveBases(rules['base-image'].allowed, image.platform, options)
       : undefined;
@@ -79,7 +86,7 @@ export async function check(options: CheckOptions): Promise<Verdict> {
     const diffIds = image.config.rootfs.diff_ids;
     const baseResult = bases ? evaluateBaseImage(diffIds, await bases) : undefined;
     if (baseResult) results.push(baseResult);
-    if (passwd) results.push(evaluateNonRoot(image.config.config?.User, passwd.passwd()));
+    if (passwd) results.push(evaluateNonRoot(image.config.config?.User, passwd.accounts()));
     if (secrets && rules.secrets) {
       const found = [...secrets.findings(), ...configSecrets(image.config, diffIds, scanner)];
       results.push(
@@ -88,7 +95,7 @@ export async function check(options: CheckOptions): Promise<Verdict> {
     }
     const vulns = rules.vulnerabilities;
     if (vulns) {
-      const input = await vulnerabilities(image, options, policy, onDisk, spool);
+      const input = await vulnerabilities(image, options, policy, located, onDisk, spool);
       const shared = baseResult?.status === 'pass' ? (baseResult.details.sharedLayers ?? 0) : 0;
       results.push(
         evaluateVulnerabilities({
@@ -97,6 +104,7 @@ export async function check(options: CheckOptions): Promise<Verdict> {
           now,
           scanners: input.scanners,
           scannerErrors: input.errors,
+          notes: input.notes,
           ...(baseResult?.status === 'pass' ? { baseLayerDiffIds: diffIds.slice(0, shared) } : {}),
         }),
       );
@@ -123,37 +131,48 @@ function vulnerabilities(
   image: Image,
   options: CheckOptions,
   policy: LoadedPolicy,
+  located: Located | undefined,
   onDisk: ImageOnDisk | undefined,
   spool: LayoutSpool | undefined,
 ): Promise<VulnerabilityInput> {
   const rule = policy.policy.rules.vulnerabilities!;
-  // The caller's max-db-age and timeout (the action's inputs) override the policy's; its
-  // scanners apply when the policy names none.
-  const scanners = scannersWanted(rule, options);
+  const plan = planFor(policy, options);
+  // The caller's max-db-age and timeout (the action's inputs) override the policy's.
   const maxDbAge = options.maxDbAge ?? rule.maxDbAge;
   const timeoutMs = options.scannerTimeoutMs ?? (rule.timeout ? rule.timeout * 1000 : undefined);
+  const platform = formatPlatform(image.platform);
   return collectVulnerabilities({
     image,
-    reportFiles: {
-      ...(options.trivyReport ? { trivy: options.trivyReport } : {}),
-      ...(options.grypeReport ? { grype: options.grypeReport } : {}),
-    },
-    ...(scanners ? { scanners } : {}),
-    imageOnDisk: async () => onDisk ?? { path: await spool!.finish(), kind: 'oci-dir' },
+    plan:
+      plan.mode === 'reports'
+        ? { mode: 'reports', reports: plan.reports }
+        : { mode: 'run', located: located ?? { found: [], errors: [] } },
+    imageOnDisk: async () =>
+      onDisk ?? {
+        path: await spool!.finish(),
+        kind: 'oci-dir',
+        platform,
+        manifestDigest: image.manifestDigest,
+      },
     cacheDir: options.cacheDir ?? defaultCacheDir(),
     ...(maxDbAge ? { maxDbAge } : {}),
+    acceptUnknownDbAge: rule.acceptUnknownDbAge,
+    failOnNoPackages: rule.failOnNoPackages,
     ...(timeoutMs ? { timeoutMs } : {}),
-    ...(options.runner ? { runner: options.runner } : {}),
+    ...(options.dbSource ? { db: options.dbSource } : {}),
+    runner: options.runner ?? actionsExecRunner,
+    workspace: options.workspace ?? process.cwd(),
     log: options.log,
+    ...(options.now ? { now: options.now } : {}),
   });
 }
 
-/** The policy's scanners, else the caller's; undefined means every one found on PATH. */
-function scannersWanted(
-  rule: NonNullable<LoadedPolicy['policy']['rules']['vulnerabilities']>,
-  options: CheckOptions,
-): ScannerName[] | undefined {
-  return rule.scanners ?? (options.scanners?.length ? options.scanners : undefined);
+function planFor(policy: LoadedPolicy, options: CheckOptions) {
+  return planScans({
+    rule: policy.policy.rules.vulnerabilities,
+    reports: { trivy: options.trivyReport, grype: options.grypeReport },
+    ...(options.scanners ? { requested: options.scanners } : {}),
+  });
 }
 
 /** Scanner databases live here between runs; the action caches this directory. */
@@ -161,20 +180,47 @@ export function defaultCacheDir(): string {
   return join(homedir(), '.cache', 'image-gate');
 }
 
-/** Whether scanners will run: the rule is on, no reports were given, and a scanner is there. */
-function scannersToRun(policy: LoadedPolicy, options: CheckOptions): boolean {
-  const rule = policy.policy.rules.vulnerabilities;
-  if (!rule || options.trivyReport || options.grypeReport) return false;
-  return (scannersWanted(rule, options) ?? ['trivy', 'grype']).some(
-    (s) => findOnPath(s) !== undefined,
-  );
+/** The scanners that will run and where they are, when the plan is to run scanners. */
+async function scannersToRun(
+  policy: LoadedPolicy,
+  options: CheckOptions,
+): Promise<Located | undefined> {
+  const plan = planFor(policy, options);
+  if (plan.mode !== 'run') return undefined;
+  return locateScanners(plan, options.runner ?? actionsExecRunner, options.executables);
 }
 
-/** Layouts and archives are already files the scanners can read: no need to write a copy. */
-function imageAlreadyOnDisk(reference: string): ImageOnDisk | undefined {
+/**
+ * Layouts and archives are already files the scanners can read: no need to write a copy. An OCI
+ * layout is handed over in place only when its index.json lists the checked manifest itself
+ * (Trivy can then be pointed at it with `@digest`); nested indexes get a one-image copy.
+ */
+async function imageAlreadyOnDisk(
+  reference: string,
+  image: Image,
+): Promise<ImageOnDisk | undefined> {
   const ref = parseReference(reference);
-  if (ref.transport === 'oci' && !ref.ref) return { path: ref.path, kind: 'oci-dir' };
-  if (ref.transport === 'docker-archive' && !ref.ref)
-    return { path: ref.path, kind: 'docker-archive' };
+  const common = { platform: formatPlatform(image.platform), manifestDigest: image.manifestDigest };
+  if (ref.transport === 'docker-archive' && !ref.ref) {
+    return { path: ref.path, kind: 'docker-archive', ...common };
+  }
+  if (ref.transport === 'oci' && !ref.ref && (await indexLists(ref.path, image.manifestDigest))) {
+    return { path: ref.path, kind: 'oci-dir', ...common };
+  }
   return undefined;
+}
+
+/** Whether the layout's index.json names `digest` at its top level (bounded read). */
+async function indexLists(dir: string, digest: string): Promise<boolean> {
+  try {
+    const file = join(dir, 'index.json');
+    const info = await lstat(file);
+    if (!info.isFile() || info.size > 4 * 1024 * 1024) return false;
+    const index = JSON.parse(await readFile(file, 'utf8')) as {
+      manifests?: { digest?: unknown }[];
+    };
+    return (index.manifests ?? []).some((m) => m.digest === digest);
+  } catch {
+    return false;
+  }
 }

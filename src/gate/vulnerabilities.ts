@@ -1,38 +1,55 @@
-import { readReport } from '../commands/merge.js';
 import { errorMessage, GateError } from '../errors.js';
 import type { Image } from '../image/types.js';
 import type { Logger } from '../log.js';
-import type { ImageOnDisk, ScannerOptions } from '../scanners/exec.js';
+import { parseDuration } from '../scanners/duration.js';
+import type { DbSource, ImageOnDisk, ScannerOptions } from '../scanners/exec.js';
+import { DEFAULT_MAX_DB_AGE } from '../scanners/exec.js';
 import type { Finding, ScannerName, ScanReport } from '../scanners/finding.js';
 import { scanWithGrype } from '../scanners/grype.js';
+import { createSandbox, workspaceScannerFiles } from '../scanners/isolation.js';
 import { mergeReports } from '../scanners/merge.js';
-import { childProcessRunner, type CommandRunner, findOnPath } from '../scanners/runner.js';
+import type { Located, ScanPlan } from '../scanners/plan.js';
+import { readReport } from '../scanners/read.js';
+import { actionsExecRunner, type CommandRunner } from '../scanners/runner.js';
 import { scanWithTrivy } from '../scanners/trivy.js';
+import type { FreshnessRule, ImageIdentity } from '../scanners/trust.js';
+import { assertSameImage, checkReportDb, coverage } from '../scanners/trust.js';
 
 export interface ScannerError {
   scanner: string;
   message: string;
 }
 
-/** What the vulnerabilities rule judges: merged findings, and what could not be scanned. */
+/** What the vulnerabilities rule judges: merged findings, what could not be scanned, and why. */
 export interface VulnerabilityInput {
   findings: Finding[];
   scanners: ScannerName[];
   errors: ScannerError[];
+  /** What the verdict must say about how the findings were obtained (never a pass by itself). */
+  notes: string[];
 }
 
 export interface CollectOptions {
   image: Image;
-  reportFiles: Partial<Record<ScannerName, string>>;
-  /** Scanners the policy asks for; default: every one installed. */
-  scanners?: ScannerName[];
-  /** Writes the image once for the scanners; called at most once. */
+  /** From `planScans`: reports to read; or from `locateScanners`: the scanners to run. */
+  plan:
+    | { mode: 'reports'; reports: Extract<ScanPlan, { mode: 'reports' }>['reports'] }
+    | { mode: 'run'; located: Located };
+  /** The image once on disk for the scanners; called at most once. */
   imageOnDisk: () => Promise<ImageOnDisk>;
   cacheDir: string;
   maxDbAge?: string;
+  /** The policy's `accept-unknown-db-age`. */
+  acceptUnknownDbAge?: boolean;
+  /** The policy's `fail-on-no-packages`. */
+  failOnNoPackages?: boolean;
   timeoutMs?: number;
+  db?: DbSource;
   runner?: CommandRunner;
+  /** The checked-out repository, searched for scanner config files that are ignored. */
+  workspace?: string;
   log: Logger;
+  now?: Date;
 }
 
 const SCAN: Record<ScannerName, (o: ScannerOptions) => Promise<ScanReport>> = {
@@ -41,78 +58,115 @@ const SCAN: Record<ScannerName, (o: ScannerOptions) => Promise<ScanReport>> = {
 };
 
 /**
- * Reads the reports given, or runs the scanners on the image the gate already read. Every
- * failure is returned as an error of the rule, never dropped: a scanner that could not run
- * proves nothing, so the verdict fails closed.
+ * Reads the reports given, or runs the scanners (both at once, on the one copy of the image).
+ * Every report, given or made here, must prove it is about the checked image and say what it
+ * could not analyse. Every failure is an error of the rule, never dropped: fail closed.
  */
 export async function collectVulnerabilities(o: CollectOptions): Promise<VulnerabilityInput> {
-  const given = Object.entries(o.reportFiles).filter(([, f]) => f) as [ScannerName, string][];
-  const reports: ScanReport[] = [];
-  const errors: ScannerError[] = [];
-  if (given.length > 0) {
-    for (const [scanner, file] of given) {
-      try {
-        const report = await readReport(file);
-        assertSameImage(report, o.image, file);
-        reports.push(report);
-      } catch (err) {
-        errors.push({ scanner, message: errorMessage(err) });
-      }
-    }
-  } else {
-    const wanted =
-      o.scanners ?? (['trivy', 'grype'] as const).filter((s) => findOnPath(s) !== undefined);
-    if (wanted.length === 0) {
-      errors.push({
-        scanner: 'trivy/grype',
-        message:
-          'no vulnerability scanner found on PATH: install trivy or grype, or pass --trivy-report/--grype-report',
-      });
-    }
-    for (const scanner of wanted) {
-      try {
-        const image = await o.imageOnDisk();
-        reports.push(
-          await SCAN[scanner]({
-            image,
-            cacheDir: o.cacheDir,
-            runner: o.runner ?? childProcessRunner,
-            logger: o.log,
-            ...(o.maxDbAge ? { maxDbAge: o.maxDbAge } : {}),
-            ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
-          }),
-        );
-      } catch (err) {
-        errors.push({ scanner, message: errorMessage(err) });
-      }
-    }
+  const identity: ImageIdentity = {
+    manifestDigest: o.image.manifestDigest,
+    configDigest: o.image.configDigest,
+    diffIds: o.image.config.rootfs.diff_ids,
+  };
+  const out =
+    o.plan.mode === 'reports' ? await fromReports(o, identity) : await fromRuns(o, identity);
+  const reports = out.reports;
+  const errors = [...out.errors];
+  const notes = [...out.notes];
+  for (const report of reports) {
+    const { problems, emptyCatalog } = coverage(report);
+    for (const message of problems) errors.push({ scanner: report.scanner, message });
+    if (!emptyCatalog) continue;
+    const message = `${report.scanner} catalogued no packages in the image`;
+    if (o.failOnNoPackages)
+      errors.push({ scanner: report.scanner, message: `${message} (fail-on-no-packages)` });
+    else notes.push(message);
   }
   return {
-    findings: mergeReports(reports, { layerOrder: o.image.config.rootfs.diff_ids }),
+    findings: mergeReports(reports, { layerOrder: identity.diffIds as string[] }),
     scanners: [...new Set(reports.map((r) => r.scanner))],
     errors,
+    notes,
   };
 }
 
-/**
- * A report of another image must not judge this one. Layer diffIDs are compared when the report
- * has them; otherwise its image ID (config digest) or repo digests (manifest digest).
- */
-export function assertSameImage(report: ScanReport, image: Image, file: string): void {
-  const diffIds = image.config.rootfs.diff_ids;
-  if (report.layerDiffIds) {
-    if (report.layerDiffIds.join() === diffIds.join()) return;
-    throw mismatch(
-      file,
-      `its layers (${report.layerDiffIds.length}) are not the image's (${diffIds.length})`,
-    );
-  }
-  const digests = report.imageIds.map((id) => /sha256:[a-f0-9]{64}$/.exec(id)?.[0]).filter(Boolean);
-  if (digests.length === 0) return;
-  if (digests.includes(image.configDigest) || digests.includes(image.manifestDigest)) return;
-  throw mismatch(file, `it records ${report.imageIds.join(', ')}`);
+interface Collected {
+  reports: ScanReport[];
+  errors: ScannerError[];
+  notes: string[];
 }
 
-function mismatch(file: string, why: string): GateError {
-  return new GateError('report', `report ${file} is of another image than the one checked: ${why}`);
+async function fromReports(o: CollectOptions, identity: ImageIdentity): Promise<Collected> {
+  const out: Collected = { reports: [], errors: [], notes: [] };
+  if (o.plan.mode !== 'reports') return out;
+  const maxDbAge = o.maxDbAge ?? DEFAULT_MAX_DB_AGE;
+  const rule: FreshnessRule = {
+    maxDbAge,
+    maxAgeMs: parseDuration(maxDbAge),
+    acceptUnknownDbAge: o.acceptUnknownDbAge ?? false,
+    now: o.now ?? new Date(),
+  };
+  for (const { scanner, file } of o.plan.reports) {
+    try {
+      const report = await readReport(file, scanner);
+      assertSameImage(report, identity, `report ${file}`);
+      const note = checkReportDb(report, `report ${file}`, rule);
+      if (note) out.notes.push(note);
+      out.reports.push(report);
+    } catch (err) {
+      out.errors.push({ scanner, message: errorMessage(err) });
+    }
+  }
+  return out;
+}
+
+async function fromRuns(o: CollectOptions, identity: ImageIdentity): Promise<Collected> {
+  const out: Collected = { reports: [], errors: [], notes: [] };
+  if (o.plan.mode !== 'run') return out;
+  const runner = o.runner ?? actionsExecRunner;
+  const located = o.plan.located;
+  out.errors.push(...located.errors);
+  if (located.found.length === 0) return out;
+  const ignored = o.workspace ? workspaceScannerFiles(o.workspace) : [];
+  if (ignored.length > 0) {
+    out.notes.push(
+      `scanner configuration in the workspace ignored: ${ignored.join(', ')} ` +
+        `(scanners run isolated; waivers belong in the policy)`,
+    );
+  }
+  const sandbox = await createSandbox(o.cacheDir);
+  try {
+    const image = await o.imageOnDisk();
+    // Both at once: each reads the same files, and the slower one sets the pace.
+    const settled = await Promise.allSettled(
+      located.found.map(async ({ scanner, executable }) => {
+        const report = await SCAN[scanner]({
+          image,
+          cacheDir: o.cacheDir,
+          executable,
+          runner,
+          sandbox,
+          logger: o.log,
+          ...(o.db ? { db: o.db } : {}),
+          ...(o.maxDbAge ? { maxDbAge: o.maxDbAge } : {}),
+          ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
+          ...(o.now ? { now: () => o.now! } : {}),
+        });
+        assertSameImage(report, identity, `${scanner}'s report`);
+        return report;
+      }),
+    );
+    settled.forEach((s, i) => {
+      if (s.status === 'fulfilled') out.reports.push(s.value);
+      else out.errors.push({ scanner: located.found[i]!.scanner, message: errorMessage(s.reason) });
+    });
+  } catch (err) {
+    // Writing the image for the scanners failed: no scanner could run.
+    const message = errorMessage(err);
+    for (const { scanner } of located.found) out.errors.push({ scanner, message });
+    if (!(err instanceof GateError)) o.log.debug(String(err));
+  } finally {
+    await sandbox.remove();
+  }
+  return out;
 }

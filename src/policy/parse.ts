@@ -115,6 +115,8 @@ interface RawPolicy {
       scope?: 'all' | 'own-layers';
       'max-db-age'?: string;
       timeout?: number | string;
+      'accept-unknown-db-age'?: boolean;
+      'fail-on-no-packages'?: boolean;
       ignore?: Waiver[];
     };
   };
@@ -203,6 +205,8 @@ function normalise(raw: RawPolicy): Policy {
       ...(vuln.scanners !== undefined ? { scanners: vuln.scanners } : {}),
       ...(vuln['max-db-age'] !== undefined ? { maxDbAge: vuln['max-db-age'] } : {}),
       ...(vuln.timeout !== undefined ? { timeout: toSeconds(vuln.timeout) } : {}),
+      acceptUnknownDbAge: vuln['accept-unknown-db-age'] ?? false,
+      failOnNoPackages: vuln['fail-on-no-packages'] ?? false,
     };
   }
   return { apiVersion: raw.apiVersion, rules };

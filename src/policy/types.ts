@@ -29,6 +29,10 @@ export interface Policy {
       maxDbAge?: string;
       /** Seconds a scanner may run before it is killed. */
       timeout?: number;
+      /** A report that does not record its database's build time is accepted (and says so). */
+      acceptUnknownDbAge: boolean;
+      /** A scan that catalogued no packages at all fails instead of being noted. */
+      failOnNoPackages: boolean;
     };
   };
 }

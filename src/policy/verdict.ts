@@ -40,6 +40,11 @@ export interface VulnerabilityDetails {
   /** Findings only one scanner reported, by scanner. */
   onlyIn: Partial<Record<'trivy' | 'grype', number>>;
   scanners: string[];
+  /**
+   * What the scan could not prove or chose to ignore, stated so it is never mistaken for a clean
+   * result: workspace scanner config ignored, a report of unknown DB age accepted, no packages.
+   */
+  notes?: string[];
 }
 
 interface RuleResultBase {

@@ -63,4 +63,17 @@ export interface ScanReport {
   scannerVersion?: string;
   /** The vulnerability database's build time, when the report records it. */
   dbUpdatedAt?: string;
+  /** The operating system the scanner detected, when it detected one. */
+  os?: ScannedOs;
+  /** How many packages the scanner catalogued, when its report lists them (Trivy `Packages`). */
+  packageCount?: number;
+}
+
+export interface ScannedOs {
+  /** As the scanner names it: `debian 10.1`, `alpine 3.9.4`. */
+  name: string;
+  /** The scanner says the OS is past its end of life: its advisories are incomplete. */
+  endOfLife: boolean;
+  /** False when the scanner detected the OS but has no data for it (Trivy "unsupported os"). */
+  analysed: boolean;
 }

@@ -1,5 +1,5 @@
 import { GateError } from '../errors.js';
-import type { Cvss, Finding, ScanReport, Severity } from './finding.js';
+import type { Cvss, Finding, ScannedOs, ScanReport, Severity } from './finding.js';
 import type { JsonObject } from './json.js';
 import {
   arr,
@@ -51,8 +51,23 @@ export function parseGrypeJson(doc: JsonObject, source: string): ScanReport {
       scannerVersion: str(descriptor.version),
       // Schema v5 DBs put `built` on `db`; v6 moved it to `db.status`.
       dbUpdatedAt: str(db.built) ?? str(obj(db.status).built),
+      os: scannedOs(doc),
     }),
   };
+}
+
+/**
+ * Grype names the distro in `distro` and, since 0.9x, flags the packages of an end-of-life
+ * distro with a `distro-eol` alert. It does not say when it has no data for a distro.
+ */
+function scannedOs(doc: JsonObject): ScannedOs | undefined {
+  const distro = obj(doc.distro);
+  const name = [str(distro.name), str(distro.version)].filter(present).join(' ');
+  if (name === '') return undefined;
+  const eol = arr(doc.alertsByPackage).some((p) =>
+    arr(obj(p).alerts).some((a) => obj(a).type === 'distro-eol'),
+  );
+  return { name, endOfLife: eol, analysed: true };
 }
 
 /** Image input as typed, or the directory path, which grype 0.24 wrote with its quotes. */

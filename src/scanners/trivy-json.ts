@@ -1,5 +1,5 @@
 import { GateError } from '../errors.js';
-import type { Cvss, Finding, ScanReport } from './finding.js';
+import type { Cvss, Finding, ScannedOs, ScanReport } from './finding.js';
 import {
   arr,
   defined,
@@ -54,6 +54,8 @@ export function parseTrivyJson(doc: JsonObject, source: string): ScanReport {
     ),
   );
   const diffIds = strings(metadata.DiffIDs);
+  const results = arr(doc.Results).map(obj);
+  const listed = results.filter((r) => Array.isArray(r.Packages));
   return {
     scanner: 'trivy',
     format: 'trivy-json',
@@ -62,6 +64,26 @@ export function parseTrivyJson(doc: JsonObject, source: string): ScanReport {
     ...(diffIds.length > 0 ? { layerDiffIds: diffIds } : {}),
     findings,
     scannerVersion: str(obj(doc.Trivy).Version),
+    ...defined({
+      os: scannedOs(obj(metadata.OS), results),
+      packageCount:
+        listed.length > 0 ? listed.reduce((n, r) => n + arr(r.Packages).length, 0) : undefined,
+    }),
+  };
+}
+
+/**
+ * Trivy names the OS in `Metadata.OS` whenever it detects one, but adds an `os-pkgs` result only
+ * when it can analyse it: without one, it logged "Unsupported os" and looked at nothing. `none`
+ * is what Trivy writes when it found no OS at all.
+ */
+function scannedOs(os: JsonObject, results: JsonObject[]): ScannedOs | undefined {
+  const family = str(os.Family);
+  if (family === undefined || family === 'none') return undefined;
+  return {
+    name: [family, str(os.Name)].filter(present).join(' '),
+    endOfLife: os.EOSL === true,
+    analysed: results.some((r) => r.Class === 'os-pkgs'),
   };
 }
 

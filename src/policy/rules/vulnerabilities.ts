@@ -23,6 +23,8 @@ export interface VulnerabilityInput {
   scannerErrors: { scanner: string; message: string }[];
   /** For `scope: own-layers`: the diffIDs of the matched base's layers. */
   baseLayerDiffIds?: ReadonlySet<string> | readonly string[];
+  /** How the findings were obtained, for the verdict (see VulnerabilityDetails.notes). */
+  notes?: string[];
 }
 
 /** A waiver is flagged when its last day is at most this many days away. */
@@ -105,11 +107,13 @@ export function evaluateVulnerabilities(input: VulnerabilityInput): Vulnerabilit
     expiredWaivers,
     onlyIn: onlyIn(findings, scanners),
     scanners: [...scanners],
+    ...(input.notes?.length ? { notes: [...input.notes] } : {}),
   };
   if (waived.length > 0) notes.push(`${waived.length} waived`);
   const soon = waived.filter((w) => w.expiringSoon).length;
   if (soon > 0) notes.push(`${plural(soon, 'waiver')} expiring within ${EXPIRING_SOON_DAYS} days`);
   if (expiredWaivers.length > 0) notes.push(plural(expiredWaivers.length, 'expired waiver'));
+  notes.push(...(input.notes ?? []));
   const tail = notes.length > 0 ? ` (${notes.join('; ')})` : '';
   const base = { rule: 'vulnerabilities' as const, findings, details };
 
