@@ -1,3 +1,5 @@
+import { safeText } from './redact.js';
+
 /**
  * Every failure image-gate reports on purpose is a GateError. The CLI maps any of them to exit
  * code 2 (an error is never a pass) and prints `message` as one line; the action turns them into
@@ -33,7 +35,8 @@ export class GateError extends Error {
     message: string,
     readonly options: { cause?: unknown; location?: SourceLocation } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // Messages quote image text, references and URLs: made safe once, where they are born.
+    super(safeText(message), options.cause === undefined ? undefined : { cause: options.cause });
   }
 
   get location(): SourceLocation | undefined {
@@ -41,8 +44,20 @@ export class GateError extends Error {
   }
 }
 
-/** The one-line message for any thrown value; unexpected errors keep their own message. */
+/**
+ * The message for any thrown value, safe to print (no credentials, secrets or raw control
+ * characters): unexpected errors (from Node, a library, a registry) quote URLs and input too.
+ */
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
+  return safeText(err instanceof Error ? err.message : String(err));
+}
+
+/** `errorMessage` plus the stack and causes, for `--debug`: just as safe. */
+export function errorDetail(err: unknown): string {
+  const lines: string[] = [];
+  for (let e: unknown = err, depth = 0; e !== undefined && depth < 5; depth++) {
+    lines.push(safeText(e instanceof Error ? (e.stack ?? e.message) : String(e)));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return lines.join('\ncaused by: ');
 }

@@ -1,6 +1,7 @@
 import { renderMarkdownMany } from '../report/markdown.js';
 import { codeSpan, escapeText } from '../report/markdown-escape.js';
 import type { Verdict } from '../policy/verdict.js';
+import { safeText } from '../redact.js';
 
 /** An image the gate could not check (not found, unreadable, registry down). */
 export interface ImageError {
@@ -13,8 +14,8 @@ const MESSAGE_LIMIT = 2000;
 function errorBlock(errors: readonly ImageError[]): string {
   return errors
     .map((e) => {
-      const message = [...e.message].slice(0, MESSAGE_LIMIT).join('');
-      return `### ❗ image-gate: ERROR — ${codeSpan(e.image)}\n\n${escapeText(message)}`;
+      const message = [...safeText(e.message)].slice(0, MESSAGE_LIMIT).join('');
+      return `### ❗ image-gate: ERROR — ${codeSpan(safeText(e.image))}\n\n${escapeText(message)}`;
     })
     .join('\n\n');
 }

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { check } from '../commands/check.js';
 import { inspect } from '../commands/inspect.js';
 import { mergeReportFiles } from '../commands/merge.js';
-import { errorMessage, GateError } from '../errors.js';
+import { errorDetail, errorMessage, GateError } from '../errors.js';
 import { stderrLogger } from '../log.js';
 import type { Verdict } from '../policy/verdict.js';
 import type { Finding } from '../scanners/finding.js';
@@ -32,7 +32,9 @@ export async function runCli(argv: string[]): Promise<number> {
     return await dispatch(command);
   } catch (err) {
     process.stderr.write(`image-gate: error: ${oneLine(errorMessage(err))}\n`);
-    if (!(err instanceof GateError) && process.env.IMAGE_GATE_DEBUG) console.error(err);
+    // The stack of an unexpected error, as safe as the message (never console.error(err)).
+    if (!(err instanceof GateError) && process.env.IMAGE_GATE_DEBUG)
+      process.stderr.write(`${errorDetail(err)}\n`);
     return EXIT.error;
   }
 }

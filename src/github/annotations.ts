@@ -1,4 +1,5 @@
 import type { SourceLocation } from '../errors.js';
+import { safeText } from '../redact.js';
 import type { RuleName, Verdict } from '../policy/verdict.js';
 
 /** One `::error`/`::warning` line, as @actions/core's annotation properties describe it. */
@@ -36,7 +37,8 @@ export function verdictAnnotations(
       out.push({
         level: 'error',
         title: `image-gate: ${rule.rule} ${rule.status === 'error' ? 'error' : 'failed'}`,
-        message: `${v.image.reference}: ${rule.summary}${detail}`,
+        // Summaries and errors quote image text; the reference may be the user's, with userinfo.
+        message: safeText(`${v.image.reference}: ${rule.summary}${detail}`),
         ...(where ? locationProps(where) : {}),
       });
     }

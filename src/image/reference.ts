@@ -1,4 +1,5 @@
 import { GateError } from '../errors.js';
+import { redactCredentials } from '../redact.js';
 
 /**
  * Image references in skopeo's transport syntax. A reference with no transport means
@@ -69,6 +70,16 @@ export function parseRegistryName(text: string, input = text): RegistryName {
   let rest = text;
   let digest: string | undefined;
   const at = rest.indexOf('@');
+  const slash = rest.indexOf('/');
+  // `user:password@registry/repo`: docker and skopeo have no such syntax, and echoing it back
+  // would print the password. Credentials come from docker login / --docker-config.
+  if (at >= 0 && ((slash >= 0 && at < slash) || rest.slice(0, at).includes(':'))) {
+    throw invalid(
+      input,
+      'credentials cannot be part of an image reference (userinfo before "@"); ' +
+        'use docker login or --docker-config',
+    );
+  }
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
@@ -122,6 +133,8 @@ export function formatRegistryName(name: RegistryName): string {
   return `${name.registry}/${name.repository}${tag}${digest}`;
 }
 
+/** The reference is quoted without any userinfo, whatever else is wrong with it. */
 function invalid(input: string, why: string): GateError {
-  return new GateError('reference', `invalid image reference "${input}": ${why}`);
+  const shown = redactCredentials(input).replace(/^((?:docker:\/\/)?)[^/@]*@(?=[^/]*\/)/, '$1***@');
+  return new GateError('reference', `invalid image reference "${shown}": ${why}`);
 }

@@ -1,3 +1,4 @@
+import { safeDeep } from '../redact.js';
 import { SEVERITIES } from '../scanners/finding.js';
 import { VERSION } from '../version.js';
 import type { Finding } from '../scanners/finding.js';
@@ -26,9 +27,9 @@ import { escapeText } from './markdown-escape.js';
  * `{"findings":[{"id","package","version","severity","fixed","sources", …}]}`: the package
  * flattened to its name and version, the fields scripts filter on first, extras after.
  */
-export function renderFindingsJson(findings: readonly Finding[]): string {
+export function renderFindingsJson(input: readonly Finding[]): string {
   return stringify({
-    findings: sortFindings(findings).map((f) =>
+    findings: sortFindings(safeDeep(input)).map((f) =>
       ordered(
         {
           id: f.id,
@@ -62,10 +63,8 @@ function scannersOf(findings: readonly Finding[]): string[] {
   return [...new Set(findings.flatMap((f) => f.sources))].sort();
 }
 
-export function renderFindingsTable(
-  findings: readonly Finding[],
-  options: TableOptions = {},
-): string {
+export function renderFindingsTable(input: readonly Finding[], options: TableOptions = {}): string {
+  const findings = safeDeep(input);
   const p = new Painter(options.color === true);
   const counts = countBySeverity(findings);
   const bySeverity = SEVERITIES.filter((sev) => counts[sev]).map((sev) => `${sev} ${counts[sev]}`);
@@ -78,9 +77,10 @@ export function renderFindingsTable(
 }
 
 export function renderFindingsMarkdown(
-  findings: readonly Finding[],
+  input: readonly Finding[],
   options: MarkdownOptions = {},
 ): string {
+  const findings = safeDeep(input);
   const level = '#'.repeat(Math.min(6, Math.max(1, options.headingLevel ?? 3)));
   const title = escapeText(options.heading ?? 'image-gate merge');
   return renderDoc(
@@ -114,7 +114,7 @@ export function renderFindingsSarif(
   options: SarifOptions & { level?: 'error' | 'warning' } = {},
 ): string {
   const run = new SarifRun(options);
-  for (const f of sortFindings(findings))
+  for (const f of sortFindings(safeDeep(findings)))
     addVulnerability(run, f, { level: options.level ?? 'warning' });
   return run.render(VERSION);
 }

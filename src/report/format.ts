@@ -1,3 +1,4 @@
+import { escapeControls } from '../redact.js';
 import type { Verdict, RuleStatus } from '../policy/verdict.js';
 import type { Finding, Severity } from '../scanners/finding.js';
 import { compareFindings, compareText } from '../scanners/severity.js';
@@ -52,21 +53,13 @@ export function shortMediaType(mediaType: string): string {
 }
 
 /**
- * Makes control characters visible (`\n`, `\t`, `\x1b`, `\u2028`). Image-derived text (file
+ * Makes control characters visible (`\n`, `\t`, `\x1b`, `\u202e`). Image-derived text (file
  * names, env values, history) is attacker-controlled: a raw newline would break a table row and
- * a raw ESC could rewrite the user's terminal.
+ * a raw ESC could rewrite the user's terminal. The one escaping function, shared with errors and
+ * logs: src/redact.ts.
  */
 export function showControl(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
-    if (c === '\n') return '\\n';
-    if (c === '\r') return '\\r';
-    if (c === '\t') return '\\t';
-    const code = c.charCodeAt(0);
-    return code < 0x100
-      ? `\\x${code.toString(16).padStart(2, '0')}`
-      : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
+  return escapeControls(text);
 }
 
 export function sortFindings(findings: readonly Finding[]): Finding[] {

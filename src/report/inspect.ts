@@ -1,3 +1,4 @@
+import { safeDeep, safeText } from '../redact.js';
 import type { HistoryEntry } from '../image/types.js';
 import type { LayerStats } from '../layers/types.js';
 import { formatSize, shortDigest, shortMediaType, showControl } from './format.js';
@@ -166,7 +167,10 @@ export function renderInspect(
   format: 'table' | 'json',
   options: InspectOptions = {},
 ): string {
-  const redact = options.redactEnv ?? ((s: string) => s);
-  if (format === 'json') return stringify(canonical(info, redact));
-  return renderInspectTable(info, redact, new Painter(options.color === true));
+  const given = options.redactEnv ?? ((s: string) => s);
+  // The caller's redaction runs first, on the entry as the image holds it.
+  const redact = (entry: string): string => safeText(given(entry));
+  const safe = safeDeep(info);
+  if (format === 'json') return stringify(canonical(safe, redact));
+  return renderInspectTable(safe, redact, new Painter(options.color === true));
 }

@@ -1,3 +1,4 @@
+import { safeDeep } from '../redact.js';
 import type { SecretFinding } from '../analyze/types.js';
 import type { RuleResult, Verdict } from '../policy/verdict.js';
 import { SEVERITIES } from '../scanners/finding.js';
@@ -167,7 +168,9 @@ export function stringify(value: unknown): string {
  * so a consumer reads one `decision` field either way.
  */
 export function renderJson(verdicts: Verdict | readonly Verdict[]): string {
-  const list: readonly Verdict[] = Array.isArray(verdicts) ? verdicts : [verdicts as Verdict];
+  const list = safeDeep<readonly Verdict[]>(
+    Array.isArray(verdicts) ? verdicts : [verdicts as Verdict],
+  );
   if (list.length === 1) return stringify(canonicalVerdict(list[0]!));
   return stringify({ decision: overallDecision(list), images: list.map(canonicalVerdict) });
 }

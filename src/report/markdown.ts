@@ -1,3 +1,4 @@
+import { safeDeep } from '../redact.js';
 import type { SecretFinding } from '../analyze/types.js';
 import type {
   BaseImageDetails,
@@ -305,17 +306,18 @@ function imageSection(v: Verdict, options: MarkdownOptions, level: number | unde
  */
 export function renderMarkdown(verdict: Verdict, options: MarkdownOptions = {}): string {
   return renderDoc(
-    { top: [], sections: [imageSection(verdict, options, options.headingLevel)] },
+    { top: [], sections: [imageSection(safeDeep(verdict), options, options.headingLevel)] },
     options,
   );
 }
 
 /** Several images in one job summary: the overall verdict and one row per image first. */
 export function renderMarkdownMany(
-  verdicts: readonly Verdict[],
+  input: readonly Verdict[],
   options: MarkdownOptions = {},
 ): string {
-  if (verdicts.length === 1) return renderMarkdown(verdicts[0]!, options);
+  if (input.length === 1) return renderMarkdown(input[0]!, options);
+  const verdicts = safeDeep(input);
   const level = options.headingLevel ?? 3;
   const decision = overallDecision(verdicts);
   const failed = verdicts.filter((v) => v.decision === 'fail').length;

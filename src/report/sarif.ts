@@ -1,3 +1,4 @@
+import { safeDeep } from '../redact.js';
 import { createHash } from 'node:crypto';
 import type { SecretFinding } from '../analyze/types.js';
 import type { RuleResult, Verdict, VerdictImage } from '../policy/verdict.js';
@@ -377,7 +378,9 @@ export function renderSarif(
   verdicts: Verdict | readonly Verdict[],
   options: SarifOptions = {},
 ): string {
-  const list: readonly Verdict[] = Array.isArray(verdicts) ? verdicts : [verdicts as Verdict];
+  const list = safeDeep<readonly Verdict[]>(
+    Array.isArray(verdicts) ? verdicts : [verdicts as Verdict],
+  );
   const run = new SarifRun(options);
   for (const v of list) addVerdict(run, v);
   return run.render(list[0]?.tool.version ?? VERSION);

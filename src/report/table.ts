@@ -1,3 +1,4 @@
+import { safeDeep } from '../redact.js';
 import type { SecretFinding } from '../analyze/types.js';
 import type { RuleResult, RuleStatus, Verdict, VulnerabilityDetails } from '../policy/verdict.js';
 import { SEVERITIES } from '../scanners/finding.js';
@@ -208,7 +209,8 @@ function ruleDetailLines(rule: RuleResult, p: Painter): string[] {
 }
 
 /** The terminal report for one image: verdict line, identity, one line per rule, then details. */
-export function renderTable(verdict: Verdict, options: TableOptions = {}): string {
+export function renderTable(image: Verdict, options: TableOptions = {}): string {
+  const verdict = safeDeep(image);
   const p = new Painter(options.color === true);
   const pass = verdict.decision === 'pass';
   const lines = [

@@ -60,6 +60,34 @@ export class SecretScanner {
     return keystore.concat(examiner.hits);
   }
 
+  /**
+   * `text` with every secret any detector finds in it replaced by the kept prefix and `****`,
+   * whole (no excerpt cut): for locations and messages that quote image text (a path, an env var
+   * name, a label key, an error).
+   */
+  mask(text: string): string {
+    const content = Buffer.from(text, 'utf8');
+    const positions: number[] = [];
+    this.prefilter.scan(content, positions);
+    if (positions.length === 0) return text;
+    const examiner = new Examiner(this.detectors, true);
+    for (const pos of positions) examiner.examine(content, 0, pos, () => 0);
+    const spans = (examiner.spans ?? []).sort((a, b) => a.start - b.start);
+    if (spans.length === 0) return text;
+    const parts: Buffer[] = [];
+    let cursor = 0;
+    for (const r of spans) {
+      if (r.end <= cursor) continue;
+      const start = Math.max(r.start, cursor);
+      parts.push(content.subarray(cursor, start));
+      if (r.start >= cursor) parts.push(content.subarray(start, start + Math.min(r.keep, 4)));
+      parts.push(Buffer.from('****'));
+      cursor = r.end;
+    }
+    parts.push(content.subarray(cursor));
+    return Buffer.concat(parts).toString('utf8');
+  }
+
   /** Scans an environment value, a history `created_by`, a label (`key=value`). */
   scanString(value: string): SecretHit[] {
     return this.scanBuffer(Buffer.from(value, 'utf8'));
@@ -103,14 +131,27 @@ function countNewlines(buf: Buffer, from: number, to: number): number {
  */
 class Examiner {
   readonly hits: SecretHit[] = [];
+  /** Every span found (absolute), kept only for `mask`: a file's stream must stay bounded. */
+  readonly spans: Redaction[] | undefined;
   private examinedUntil = -1;
-  private claimed: Array<{ start: number; end: number }> = [];
+  /**
+   * Spans found near the current position (absolute). Each excerpt masks all of them, not only
+   * the ones found in its own examination: a long line is examined in overlapping pieces.
+   */
+  private claimed: Redaction[] = [];
 
-  constructor(private readonly detectors: readonly Detector[]) {}
+  constructor(
+    private readonly detectors: readonly Detector[],
+    keepSpans = false,
+  ) {
+    this.spans = keepSpans ? [] : undefined;
+  }
 
   /** `buf` holds bytes from absolute offset `base`, including [pos - BACK, pos + NEED) if any. */
   examine(buf: Buffer, base: number, pos: number, lineAt: (p: number) => number): void {
     if (pos < this.examinedUntil) return;
+    // Later examinations start at or after pos - BACK: spans ending before it no longer matter.
+    this.claimed = this.claimed.filter((c) => c.end > pos - BACK);
     const rel = pos - base;
     let ls = rel;
     const floor = Math.max(0, rel - BACK);
@@ -126,6 +167,11 @@ class Examiner {
     let text = line;
     const textBase = base + ls;
 
+    // Where this window was cut out of a longer line: an excerpt drops the partial value there.
+    const edges = {
+      cutBefore: ls > 0 ? buf[ls - 1] !== 10 : base > 0,
+      cutAfter: nl === -1 && limit < buf.length,
+    };
     const found: Array<{ detector: Detector; match: DetectorMatch }> = [];
     for (const detector of this.detectors) {
       if (!detector.quick.test(line)) continue;
@@ -135,15 +181,23 @@ class Examiner {
       for (const match of detector.find(detector.multiline === true ? text : line, lineEnd)) {
         const start = textBase + match.start;
         const end = textBase + Math.max(match.end, match.start + 1);
-        if (this.claimed.some((c) => c.start < end && start < c.end)) continue;
-        this.claimed.push({ start, end });
-        found.push({ detector, match });
+        const span = { start, end, keep: match.keep };
+        // A span another detector claimed is not reported again, but is still masked.
+        const reported = !this.claimed.some((c) => c.start < end && start < c.end);
+        if (reported || !this.claimed.some((c) => c.start <= start && end <= c.end)) {
+          this.claimed.push(span);
+          this.spans?.push(span);
+        }
+        if (reported) found.push({ detector, match });
       }
     }
-    if (this.claimed.length > 64) this.claimed = this.claimed.slice(-32);
     if (found.length === 0) return;
 
-    const redactions: Redaction[] = found.map((f) => f.match);
+    const redactions: Redaction[] = this.claimed.map((c) => ({
+      start: c.start - textBase,
+      end: c.end - textBase,
+      keep: c.keep,
+    }));
     for (const { detector, match } of found) {
       const lineStart = text.lastIndexOf('\n', match.at - 1) + 1;
       const nextNl = text.indexOf('\n', match.at);
@@ -152,7 +206,11 @@ class Examiner {
         detector: detector.id,
         title: detector.title,
         line: lineAt(textBase + match.at),
-        excerpt: buildExcerpt(text, lineStart, lineStop, redactions, match.at),
+        excerpt: buildExcerpt(text, lineStart, lineStop, redactions, match.at, {
+          cutBefore: lineStart === 0 && edges.cutBefore,
+          // The lookahead of a multi-line detector ends wherever AHEAD fell.
+          cutAfter: lineStop === text.length && (text === line ? edges.cutAfter : true),
+        }),
       });
     }
   }
