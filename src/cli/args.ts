@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { GateError } from '../errors.js';
+import { parseWatchCommand, type WatchCommand } from './watch-args.js';
 
 export type Command =
   | { command: 'inspect'; image: string; format: 'table' | 'json'; common: CommonFlags }
@@ -28,7 +29,8 @@ export type Command =
   | { command: 'generate-key-pair'; prefix: string }
   | { command: 'merge'; reports: string[]; format: ReportFormat }
   | { command: 'help'; text: string }
-  | { command: 'version' };
+  | { command: 'version' }
+  | WatchCommand;
 
 export interface SignFlags {
   key: string;
@@ -51,6 +53,7 @@ Commands:
   inspect IMAGE        Read an image (verifying every digest) and describe it
   check IMAGE          Judge an image against a policy; exit 0 pass, 1 fail, 2 error
   merge REPORT...      Merge Trivy and Grype reports into one list of findings
+  watch --key P        Check running containers by the image they run (see watch --help)
   sign IMAGE --key K   Check, then sign the gated digest if it passed (same as check --sign)
   verify IMAGE --key P Verify signatures and the signed verdict; exit 0 verified, 1 not, 2 error
   generate-key-pair    Write cosign.key (encrypted with $COSIGN_PASSWORD) and cosign.pub
@@ -84,6 +87,8 @@ const FORMATS = ['table', 'json', 'markdown', 'sarif'] as const;
 
 /** Parses argv (without node and the script); throws GateError('usage') with the reason. */
 export function parseCommandLine(argv: string[]): Command {
+  // watch has its own options (see watch-args.ts).
+  if (argv[0] === 'watch') return parseWatchCommand(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

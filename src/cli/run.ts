@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { check } from '../commands/check.js';
+import { watchCommand } from '../commands/watch.js';
 import { inspect } from '../commands/inspect.js';
 import { mergeReportFiles } from '../commands/merge.js';
 import { errorDetail, errorMessage, GateError } from '../errors.js';
@@ -57,6 +58,8 @@ async function dispatch(command: Command): Promise<number> {
       process.stdout.write(renderInspect(info, command.format, { color: colorOn() }));
       return EXIT.pass;
     }
+    case 'watch':
+      return runWatch(command);
     case 'merge': {
       const { findings } = await mergeReportFiles(command.reports);
       process.stdout.write(renderFindings(findings, command.format));
@@ -140,6 +143,24 @@ async function verify(command: Extract<Command, { command: 'verify' }>): Promise
     return EXIT.error;
   }
   return result.status === 'verified' ? EXIT.pass : EXIT.fail;
+}
+
+/** watch until SIGTERM/SIGINT (or one pass with --once); stdout gets the JSON lines. */
+async function runWatch(command: Extract<Command, { command: 'watch' }>): Promise<number> {
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    return await watchCommand(command, {
+      write: (text) => process.stdout.write(text),
+      log: stderrLogger(command.debug),
+      signal: stop.signal,
+    });
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
 }
 
 function openOptions(common: { platform?: string; tlsVerify: boolean; dockerConfigDir?: string }) {

@@ -1,0 +1,130 @@
+import { errorMessage } from '../errors.js';
+import type { VerificationCache } from './cache.js';
+import type { ContainerInspect, EngineClient, ImageStore } from './engine.js';
+import { identify } from './identity.js';
+import type { ContainerReport, WatchState } from './state.js';
+import { rootFacts } from './user.js';
+import { formatDigestRef, type DigestRef, type VerifyOutcome } from './verify.js';
+
+export interface EvaluateContext {
+  engine: EngineClient;
+  store: ImageStore;
+  cache: VerificationCache;
+  /** Called once per verification actually made (not for cache hits). */
+  onVerified?: (outcome: VerifyOutcome) => void;
+}
+
+/**
+ * Inspects one container and gives it its state. `undefined` when the container is gone or
+ * stopped (it may vanish between list and inspect). Everything else, failures included, yields
+ * a report: an error is a state, never dropped.
+ */
+export async function evaluateContainer(
+  ctx: EvaluateContext,
+  id: string,
+): Promise<ContainerReport | undefined> {
+  let container: ContainerInspect | undefined;
+  try {
+    container = await ctx.engine.inspectContainer(id);
+  } catch (err) {
+    return errorReport(id, `inspect failed: ${errorMessage(err)}`);
+  }
+  if (!container || container.State?.Running === false) return undefined;
+  const base = baseReport(container);
+  try {
+    const [image, root] = await Promise.all([
+      ctx.engine.inspectImage(container.Image),
+      rootFacts(ctx.engine, container.Id, container.Config?.User ?? ''),
+    ]);
+    const report = { ...base, root: root.root, uid: root.uid };
+    const identity = identify(container, image, ctx.store);
+    if (identity.kind === 'error') return { ...report, state: 'error', detail: identity.detail };
+    if (identity.kind === 'no-registry-digest') {
+      return {
+        ...report,
+        manifestDigest: identity.manifestDigest,
+        state: 'no-registry-digest',
+        detail: identity.detail,
+      };
+    }
+    const { ref, outcome } = await verifyCandidates(ctx, identity.candidates);
+    return {
+      ...report,
+      digest: formatDigestRef(ref),
+      manifestDigest: identity.manifestDigest,
+      state: outcome.state,
+      detail: outcome.detail,
+      verdictIssuedAt: 'verdictIssuedAt' in outcome ? (outcome.verdictIssuedAt ?? null) : null,
+    };
+  } catch (err) {
+    return { ...base, state: 'error', detail: errorMessage(err) };
+  }
+}
+
+/**
+ * Which outcome stands when an image has several registry digests (pushed to several
+ * repositories): any verified one proves the bytes that run were approved; otherwise the most
+ * alarming one is reported, so a bad signature is never hidden behind "unsigned".
+ */
+const SEVERITY: WatchState[] = [
+  'invalid-signature',
+  'verdict-failed',
+  'verdict-stale',
+  'error',
+  'unsigned',
+];
+
+async function verifyCandidates(
+  ctx: EvaluateContext,
+  candidates: DigestRef[],
+): Promise<{ ref: DigestRef; outcome: VerifyOutcome }> {
+  const results = await Promise.all(
+    candidates.map(async (ref) => {
+      const { outcome, fresh } = await ctx.cache.get(ref);
+      if (fresh) ctx.onVerified?.(outcome);
+      return { ref, outcome };
+    }),
+  );
+  const verified = results.find((r) => r.outcome.state === 'verified');
+  if (verified) return verified;
+  const rank = (s: WatchState): number => SEVERITY.indexOf(s);
+  return results.reduce((worst, r) =>
+    rank(r.outcome.state) < rank(worst.outcome.state) ? r : worst,
+  );
+}
+
+function baseReport(c: ContainerInspect): ContainerReport {
+  return {
+    id: c.Id,
+    name: c.Name.replace(/^\//, ''),
+    image: c.Config?.Image ?? '',
+    imageId: c.Image,
+    digest: null,
+    manifestDigest: c.ImageManifestDescriptor?.digest ?? null,
+    state: 'error',
+    detail: '',
+    root: true,
+    uid: null,
+    privileged: c.HostConfig?.Privileged === true,
+    capAdd: [...(c.HostConfig?.CapAdd ?? [])].sort(),
+    verdictIssuedAt: null,
+  };
+}
+
+function errorReport(id: string, detail: string): ContainerReport {
+  return {
+    id,
+    name: '',
+    image: '',
+    imageId: '',
+    digest: null,
+    manifestDigest: null,
+    state: 'error',
+    detail,
+    root: true,
+    uid: null,
+    privileged: false,
+    capAdd: [],
+    verdictIssuedAt: null,
+  };
+}
