@@ -31,6 +31,14 @@ bash test/images/build.sh
 # The debootstrap Debian base: the secret detectors must find nothing in a clean Debian.
 bash test/images/bench.sh debian-base
 
+step "real scanners and their test databases"
+# Trivy, Grype and cosign built from the Go module proxy once (cached by version under
+# ~/.cache/image-gate-tools), the vuln-* images FROM debian-base, and the vulnerability
+# databases served on loopback (Trivy's in the registry, Grype's by start.sh's HTTP server).
+bash test/env/scanners.sh
+bash test/scanners/images.sh
+bash test/scanners/dbs.sh
+
 step "type check, lint, format"
 npx tsc --noEmit -p tsconfig.json
 npx eslint --max-warnings=0 src test scripts bench examples

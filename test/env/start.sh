@@ -190,6 +190,32 @@ YML
 fi
 
 # ---------------------------------------------------------------------------------------------
+# vulnerability database server: Grype's update URL (listing + archive) for the databases that
+# test/scanners/dbs.sh writes under $STATE/scanners/www (busybox httpd, loopback only).
+# ---------------------------------------------------------------------------------------------
+DB_PORT=${IMAGE_GATE_TEST_DB_PORT:-5392}
+[[ "$DB_PORT" =~ ^[0-9]+$ ]] || die "IMAGE_GATE_TEST_DB_PORT must be a number: $DB_PORT"
+db_server_ok() { curl -fsS -o /dev/null --max-time 3 "http://127.0.0.1:$DB_PORT/" 2>/dev/null; }
+mkdir -p "$STATE/scanners/www"
+if pid=$(pid_of "$STATE/db-server.pid"); then
+  log "reusing the database server (pid $pid) on 127.0.0.1:$(cat "$STATE/db-server.port" 2>/dev/null || echo '?')"
+else
+  db_server_ok && die "something else already answers on 127.0.0.1:$DB_PORT; set IMAGE_GATE_TEST_DB_PORT to a free port"
+  echo "index" >"$STATE/scanners/www/index.html"
+  echo "$DB_PORT" >"$STATE/db-server.port"
+  setsid sh -c 'echo $$ >"$1"; exec busybox httpd -f -p "127.0.0.1:$2" -h "$3"' sh \
+    "$STATE/db-server.pid" "$DB_PORT" "$STATE/scanners/www" </dev/null >>"$STATE/db-server.log" 2>&1 &
+  up=no
+  for _ in $(seq 1 20); do
+    if db_server_ok; then up=yes && break; fi
+    sleep 0.25
+  done
+  [ "$up" = yes ] || die "the database server did not answer on http://127.0.0.1:$DB_PORT/ (see $STATE/db-server.log)"
+  log "database server up (pid $(cat "$STATE/db-server.pid")) on 127.0.0.1:$DB_PORT"
+  started=yes
+fi
+
+# ---------------------------------------------------------------------------------------------
 # env.sh
 # ---------------------------------------------------------------------------------------------
 tmp=$(mktemp "$STATE/env.sh.XXXXXX")
@@ -200,6 +226,7 @@ export DOCKER_HOST='unix://$SOCK'
 export IMAGE_GATE_TEST_DOCKER_HOST='unix://$SOCK'
 export IMAGE_GATE_TEST_REGISTRY='127.0.0.1:$PORT'
 export IMAGE_GATE_TEST_REGISTRY_STORAGE='$STATE/registry'
+export IMAGE_GATE_TEST_DB_SERVER='http://127.0.0.1:$(cat "$STATE/db-server.port")'
 export IMAGE_GATE_TEST_DOCKER='$DOCKER'
 export DOCKER_BUILDKIT=0
 ENV

@@ -41,6 +41,10 @@ stop() {
 }
 
 rc=0
+if pid=$(pid_of "$STATE/db-server.pid"); then
+  stop "database server" "$pid" 10 || rc=1
+fi
+rm -f "$STATE/db-server.pid"
 if pid=$(pid_of "$STATE/registry.pid"); then
   stop registry "$pid" 10 || rc=1
 else
