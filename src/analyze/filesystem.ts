@@ -1,173 +1,224 @@
-import { posix } from 'node:path';
 import type { LayerDescriptor } from '../image/types.js';
 import type { Analyzer, FileEntry } from '../layers/types.js';
-import type { PasswdEntry, PasswdFacts } from './types.js';
+import type { AccountSource } from './accounts.js';
+import {
+  ancestors,
+  applyInitLayer,
+  followInScope,
+  isDir,
+  kernelOpen,
+  openNode,
+  removeSubtree,
+  type Inode,
+  type Node,
+  type Opened,
+  type View,
+} from './rootfs.js';
+import type { AccountFacts } from './types.js';
 
-/** Small files whose content is kept when it looks like a passwd file. */
+/** Small files whose content is kept when it could be an account file. */
 const MAX_KEPT_FILE = 1 << 20;
-/** Linux gives up after 40 symlinks; so does the resolver. */
-const MAX_SYMLINKS = 40;
-const PASSWD_LINE = /^[^:\n#]+:[^:\n]*:\d+:\d+:/;
+/** All kept content together; past it, files are not kept (and the rule fails if it needs one). */
+const MAX_KEPT_TOTAL = 64 << 20;
+/** How much of a file's start decides whether it could be an account file. */
+const SNIFF = 4096;
 
-interface Node {
-  entry: FileEntry;
-  content?: Buffer;
+/** One layer as Docker extracts it into its own directory, before overlayfs stacks them. */
+interface LayerTree {
+  nodes: View;
+  /** Something Docker would refuse, or place elsewhere: the merged view cannot be trusted. */
+  problem?: string;
 }
 
-interface LayerRecord {
-  nodes: Map<string, Node>;
-  whiteouts: string[];
-  opaque: string[];
+interface Pending {
+  inode: Inode;
+  parts: Buffer[];
+  keep?: boolean;
 }
 
 /**
- * Builds the final merged filesystem from every layer's entries, applying whiteouts and opaque
- * directories top-down as a container runtime would. Layers may be walked concurrently, so each
- * layer is recorded on its own and merged in order at the end.
+ * Builds the final filesystem as the Docker Engine (overlay2) runs it: each layer extracted on
+ * its own (pkg/archive `Unpack`: parents created as needed, a later entry replaces an earlier
+ * one, hard links made to the file as it is in that layer, whiteouts become 0/0 devices), then
+ * stacked the way overlayfs looks up a path (a whiteout deletes, an opaque directory hides
+ * what is below, a non-directory ends the merge), then Docker's init layer on top.
  *
- * File content is kept only for small files that look like passwd files: the path that
- * /etc/passwd resolves to is only known after the merge (a later layer may re-point a symlink).
+ * Layers may be walked concurrently, so each is recorded on its own and merged in order at the
+ * end. Content is kept only for small files that could be read as /etc/passwd or /etc/group:
+ * which file those resolve to is only known after the merge.
  */
 export class FilesystemAnalyzer implements Analyzer {
   readonly name = 'filesystem';
-  private readonly layers = new Map<number, LayerRecord>();
-  private readonly pending = new Map<FileEntry, Buffer[]>();
+  private readonly layers = new Map<number, LayerTree>();
+  private readonly pending = new Map<FileEntry, Pending>();
+  private kept = 0;
 
   onEntry(entry: FileEntry): boolean {
-    const rec = this.record(entry.layer);
-    if (entry.whiteout) {
-      rec.whiteouts.push(entry.path);
+    const inode = addEntry(this.tree(entry.layer), entry);
+    if (inode?.type !== 'file') return false;
+    if (entry.size === 0) {
+      inode.content = Buffer.alloc(0);
       return false;
     }
-    if (entry.opaque) {
-      rec.opaque.push(entry.path);
-      return false;
-    }
-    rec.nodes.set(entry.path, { entry });
-    return entry.type === 'file' && entry.size > 0 && entry.size <= MAX_KEPT_FILE;
+    if (entry.size > MAX_KEPT_FILE) return false;
+    this.pending.set(entry, { inode, parts: [] });
+    return true;
   }
 
   onContent(entry: FileEntry, chunk: Buffer): void {
-    const parts = this.pending.get(entry);
-    if (parts) {
-      parts.push(Buffer.from(chunk));
-    } else if (PASSWD_LINE.test(chunk.subarray(0, 512).toString('latin1'))) {
-      this.pending.set(entry, [Buffer.from(chunk)]);
-    } else {
-      this.pending.set(entry, []); // seen, not kept
+    const p = this.pending.get(entry);
+    if (!p) return;
+    if (p.keep === undefined) {
+      p.keep = this.kept + entry.size <= MAX_KEPT_TOTAL && couldBeAccountFile(entry.path, chunk);
+      if (p.keep) this.kept += entry.size;
     }
+    if (p.keep) p.parts.push(Buffer.from(chunk));
   }
 
   onFileEnd(entry: FileEntry): void {
-    const parts = this.pending.get(entry);
+    const p = this.pending.get(entry);
     this.pending.delete(entry);
-    if (!parts?.length) return;
-    const node = this.layers.get(entry.layer.index)?.nodes.get(entry.path);
-    if (node?.entry === entry) node.content = Buffer.concat(parts);
+    if (p?.keep) p.inode.content = Buffer.concat(p.parts);
   }
 
-  /** The merged view: path → the node visible in the final image. */
-  merged(): Map<string, Node> {
-    const view = new Map<string, Node>();
-    const indexes = [...this.layers.keys()].sort((a, b) => a - b);
-    for (const i of indexes) {
-      const rec = this.layers.get(i)!;
-      for (const dir of rec.opaque) removeBelow(view, dir, false);
-      for (const path of rec.whiteouts) removeBelow(view, path, true);
-      for (const [path, node] of rec.nodes) {
-        // A non-directory replacing a directory hides everything below it.
-        if (node.entry.type !== 'dir' && view.get(path)?.entry.type === 'dir')
-          removeBelow(view, path, true);
-        view.set(path, node);
-      }
+  /** The merged image filesystem (without Docker's init layer): path → node. */
+  merged(): View {
+    const view: View = new Map();
+    for (const i of [...this.layers.keys()].sort((a, b) => a - b)) {
+      mergeLayer(view, this.layers.get(i)!.nodes);
     }
     return view;
   }
 
-  /** Resolves /etc/passwd through symlinks and hard links in the final filesystem. */
-  passwd(): PasswdFacts {
+  /** What the runtime reads as /etc/passwd and /etc/group for this image. */
+  accounts(): AccountFacts {
+    for (const i of [...this.layers.keys()].sort((a, b) => a - b)) {
+      const problem = this.layers.get(i)!.problem;
+      if (problem) return { status: 'unproven', reason: `layer ${i}: ${problem}` };
+    }
     const view = this.merged();
-    const resolved = resolvePath(view, '/etc/passwd');
-    if ('error' in resolved) return { status: 'missing', reason: resolved.error };
-    const node = resolved.node;
-    if (!node.content) {
-      return { status: 'missing', reason: `${resolved.path} is not a readable passwd file` };
+    applyInitLayer(view);
+    const passwd = engineOpen(view, '/etc/passwd');
+    if ('refused' in passwd) return { status: 'refused', reason: passwd.refused };
+    const group = engineOpen(view, '/etc/group');
+    if ('refused' in group) return { status: 'refused', reason: group.refused };
+    const inPasswd = kernelOpen(view, '/etc/passwd');
+    const inGroup = kernelOpen(view, '/etc/group');
+    for (const o of [passwd, group, inPasswd, inGroup]) {
+      if ('unknown' in o) return { status: 'unproven', reason: o.unknown };
     }
-    return { status: 'found', path: resolved.path, entries: parsePasswd(node.content) };
+    const source = (o: Opened): AccountSource => ('source' in o ? o.source : { kind: 'absent' });
+    return {
+      status: 'known',
+      files: {
+        engine: { passwd: source(passwd as Opened), group: source(group as Opened) },
+        container: { passwd: source(inPasswd), group: source(inGroup) },
+      },
+      passwdPath: 'path' in passwd ? passwd.path : '/etc/passwd',
+      groupPath: 'path' in group ? group.path : '/etc/group',
+    };
   }
 
-  private record(layer: LayerDescriptor): LayerRecord {
-    let rec = this.layers.get(layer.index);
-    if (!rec) {
-      rec = { nodes: new Map(), whiteouts: [], opaque: [] };
-      this.layers.set(layer.index, rec);
+  private tree(layer: LayerDescriptor): LayerTree {
+    let tree = this.layers.get(layer.index);
+    if (!tree) {
+      tree = { nodes: new Map() };
+      this.layers.set(layer.index, tree);
     }
-    return rec;
+    return tree;
   }
 }
 
-function removeBelow(view: Map<string, Node>, path: string, includeSelf: boolean): void {
-  const existing = view.get(path);
-  // Only a directory has anything below it: skip the scan for the common file whiteout.
-  if (existing && existing.entry.type !== 'dir') {
-    if (includeSelf) view.delete(path);
-    return;
-  }
-  const prefix = path === '/' ? '/' : path + '/';
-  for (const key of view.keys()) {
-    if ((includeSelf && key === path) || key.startsWith(prefix)) view.delete(key);
-  }
+/** dockerd: FollowSymlinkInScope in the container's root, then os.Open. */
+function engineOpen(view: View, path: string): Opened | { refused: string } {
+  const r = followInScope(view, path);
+  if ('error' in r) return { refused: r.error };
+  if ('unknown' in r) return r;
+  return openNode(view, r.path, false);
 }
 
-type Resolved = { node: Node; path: string } | { error: string };
+/**
+ * Kept: names an account file could have, anything under /etc, and text whose start has a colon.
+ * A file not kept that /etc/passwd resolves to makes the rule fail, never pass.
+ */
+function couldBeAccountFile(path: string, first: Buffer): boolean {
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  if (path.startsWith('/etc/') || /passwd|group/.test(base)) return true;
+  const head = first.subarray(0, SNIFF);
+  return !head.includes(0) && head.includes(0x3a);
+}
 
-/** Follows symlinks in every path component, like the kernel, within the image root. */
-export function resolvePath(view: Map<string, Node>, path: string): Resolved {
-  let hops = 0;
-  let pending = path.split('/').filter(Boolean);
-  let current = '/';
-  while (pending.length > 0) {
-    const part = pending.shift()!;
-    const next = part === '..' ? posix.dirname(current) : posix.join(current, part);
-    if (part === '.') continue;
-    const node = view.get(next);
-    if (!node) {
-      // Layers need not list parent directories: a missing middle component is implied.
-      if (pending.length > 0) {
-        current = next;
-        continue;
-      }
-      return { error: `${path} does not exist (${next} is missing)` };
+// ---------------------------------------------------------------------------------------------
+// One layer, as pkg/archive Unpack writes it (chrooted into the layer's own directory).
+// ---------------------------------------------------------------------------------------------
+
+function addEntry(tree: LayerTree, e: FileEntry): Inode | undefined {
+  if (tree.problem) return undefined;
+  const fail = (why: string): undefined => {
+    tree.problem = why;
+    return undefined;
+  };
+  if (e.path === '/') {
+    return e.opaque || e.whiteout ? fail('an opaque marker or whiteout at the root') : undefined;
+  }
+  if (e.overlayAttrs) {
+    return fail(`${e.path} carries overlayfs attributes (${e.overlayAttrs.join(', ')})`);
+  }
+  const nodes = tree.nodes;
+  for (const a of ancestors(e.path)) {
+    const n = nodes.get(a);
+    if (!n) nodes.set(a, { inode: { type: 'dir', size: 0 } });
+    else if (!isDir(n)) return fail(`${e.path} is written below ${a}, which is not a directory`);
+  }
+  const existing = nodes.get(e.path);
+  if (e.opaque) {
+    // `.wh..wh..opq` marks its directory, which Unpack creates when it is missing.
+    if (existing && !isDir(existing)) return fail(`opaque marker in ${e.path}, not a directory`);
+    nodes.set(e.path, { ...(existing ?? { inode: { type: 'dir', size: 0 } }), opaque: true });
+    return undefined;
+  }
+  if (e.whiteout) {
+    // The whiteout becomes a device at the path: mknod fails if the layer already has it.
+    if (existing) return fail(`${e.path} is both written and whited out`);
+    nodes.set(e.path, { inode: { type: 'other', size: 0 }, whiteout: true });
+    return undefined;
+  }
+  if (existing && !(isDir(existing) && e.type === 'dir')) removeSubtree(nodes, e.path, true);
+  if (e.type === 'dir') {
+    if (!isDir(nodes.get(e.path))) nodes.set(e.path, { inode: { type: 'dir', size: 0 } });
+    return undefined;
+  }
+  if (e.type === 'hardlink') {
+    const target = e.linkTarget ?? '';
+    const t = nodes.get(target);
+    if (ancestors(target).some((a) => !isDir(nodes.get(a))) || !t || t.whiteout || isDir(t)) {
+      return fail(`hard link ${e.path} → ${target}: no such file earlier in this layer`);
     }
-    if (node.entry.type === 'symlink') {
-      if (++hops > MAX_SYMLINKS) return { error: `${path}: too many levels of symbolic links` };
-      const target = node.entry.linkTarget ?? '';
-      pending = [...target.split('/').filter(Boolean), ...pending];
-      current = target.startsWith('/') ? '/' : current;
+    nodes.set(e.path, { inode: t.inode });
+    return undefined;
+  }
+  const inode: Inode = { type: e.type, size: e.size };
+  if (e.type === 'symlink') inode.linkTarget = e.linkTarget ?? '';
+  nodes.set(e.path, { inode });
+  return inode;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stacking: the next layer over the view of the ones below, as overlayfs shows it.
+// ---------------------------------------------------------------------------------------------
+
+function mergeLayer(view: View, layer: View): void {
+  for (const [path, n] of layer) {
+    if (n.whiteout || !isDir(n)) {
+      removeSubtree(view, path, true);
       continue;
     }
-    if (node.entry.type === 'hardlink') {
-      const target = view.get(node.entry.linkTarget ?? '');
-      if (!target) return { error: `${next} is a hard link to a missing file` };
-      if (pending.length === 0) return { node: target, path: node.entry.linkTarget! };
-    }
-    current = next;
+    // A directory over a non-directory hides it; an opaque one hides what is below it.
+    const below = view.get(path);
+    if (below && !isDir(below)) view.delete(path);
+    if (n.opaque) removeSubtree(view, path, false);
   }
-  const node = view.get(current);
-  if (!node || node.entry.type === 'dir') return { error: `${path} is not a file` };
-  return { node, path: current };
-}
-
-export function parsePasswd(content: Buffer): PasswdEntry[] {
-  const entries: PasswdEntry[] = [];
-  for (const line of content.toString('utf8').split('\n')) {
-    const f = line.split(':');
-    if (f.length < 4 || line.startsWith('#')) continue;
-    const uid = Number(f[2]);
-    const gid = Number(f[3]);
-    if (f[0] && Number.isInteger(uid) && Number.isInteger(gid) && f[2] !== '') {
-      entries.push({ name: f[0], uid, gid });
-    }
+  for (const [path, n] of layer) {
+    if (!n.whiteout) view.set(path, n as Node);
   }
-  return entries;
 }

@@ -1,3 +1,5 @@
+import type { RuntimeAccountFiles } from './accounts.js';
+
 /** Where a secret was found. `file` secrets ship even when a later layer deletes the file. */
 export type SecretSourceKind = 'file' | 'env' | 'history' | 'label';
 
@@ -24,13 +26,14 @@ export interface SecretFinding {
   excerpt: string;
 }
 
-/** A passwd entry from the final merged filesystem. */
-export interface PasswdEntry {
-  name: string;
-  uid: number;
-  gid: number;
-}
-
-/** What `/etc/passwd` in the final filesystem says, after symlinks and whiteouts. */
-export type PasswdFacts =
-  { status: 'found'; path: string; entries: PasswdEntry[] } | { status: 'missing'; reason: string };
+/**
+ * What the runtime will read as /etc/passwd and /etc/group when it starts the image, from the
+ * final filesystem (layers merged as overlayfs does, Docker's init layer on top).
+ * - `known`: the files as dockerd reads them and as runc reads them inside the container;
+ * - `refused`: dockerd fails before resolving any user (e.g. a symbolic link loop);
+ * - `unproven`: the gate cannot tell what the runtime reads; the non-root rule fails.
+ */
+export type AccountFacts =
+  | { status: 'known'; files: RuntimeAccountFiles; passwdPath: string; groupPath: string }
+  | { status: 'refused'; reason: string }
+  | { status: 'unproven'; reason: string };

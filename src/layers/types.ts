@@ -19,6 +19,11 @@ export interface FileEntry {
   whiteout?: boolean;
   /** An opaque whiteout (`.wh..wh..opq`) hides everything below this directory in lower layers. */
   opaque?: boolean;
+  /**
+   * Names of `trusted.overlay.*` extended attributes the entry carries (PAX `SCHILY.xattr.`):
+   * Docker writes them onto the layer on disk, where overlayfs obeys them (opaque, redirect).
+   */
+  overlayAttrs?: string[];
 }
 
 /**

@@ -214,8 +214,16 @@ function toFileEntry(h: tar.Header, layer: LayerDescriptor): FileEntry {
     const target = (dir === '/' ? '' : dir) + '/' + base.slice(WHITEOUT_PREFIX.length);
     return { ...common, path: target, type: 'other', size: 0, whiteout: true };
   }
+  // A 0/0 character device is what overlayfs itself takes for a whiteout.
+  if (h.type === 'character-device' && !h.devmajor && !h.devminor) {
+    return { ...common, path, type: 'other', size: 0, whiteout: true };
+  }
   const type = entryType(h.type);
   const entry: FileEntry = { ...common, path, type, size: type === 'file' ? (h.size ?? 0) : 0 };
+  const overlayAttrs = Object.keys(h.pax ?? {}).filter((k) =>
+    k.startsWith('SCHILY.xattr.trusted.overlay.'),
+  );
+  if (overlayAttrs.length > 0) entry.overlayAttrs = overlayAttrs.map((k) => k.slice(13));
   if (type === 'symlink' && h.linkname) entry.linkTarget = h.linkname;
   if (type === 'hardlink' && h.linkname) entry.linkTarget = imagePath(h.linkname);
   return entry;
