@@ -1,4 +1,5 @@
 import { GateError } from '../errors.js';
+import { validateOci } from './oci-schema.js';
 import type { Compression, Digest, ImageConfig, LayerDescriptor, Platform } from './types.js';
 
 /** Media types image-gate reads. Docker schema 1 is refused on purpose (unsigned, no diff_ids). */
@@ -60,6 +61,9 @@ export function parseManifest(
   } catch {
     throw new GateError('format', `${where}: the manifest is not valid JSON`);
   }
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new GateError('format', `${where}: the manifest is not a JSON object`);
+  }
   const mediaType = (typeof doc.mediaType === 'string' && doc.mediaType) || declaredType || '';
   if (doc.schemaVersion === 1 || mediaType.startsWith(MediaType.dockerSchema1)) {
     throw new GateError(
@@ -68,6 +72,7 @@ export function parseManifest(
     );
   }
   if (Array.isArray(doc.manifests)) {
+    validateOci('index', doc, where);
     return {
       kind: 'index',
       mediaType: mediaType || MediaType.ociIndex,
@@ -75,6 +80,7 @@ export function parseManifest(
     };
   }
   if (doc.config && Array.isArray(doc.layers)) {
+    validateOci('manifest', doc, where);
     return {
       kind: 'manifest',
       mediaType: mediaType || MediaType.ociManifest,
@@ -123,11 +129,9 @@ export function parseConfig(bytes: Buffer, where: string): ImageConfig {
   } catch {
     throw new GateError('format', `${where}: the image config is not valid JSON`);
   }
-  const ids = config?.rootfs?.diff_ids;
-  if (
-    !Array.isArray(ids) ||
-    !ids.every((d) => typeof d === 'string' && /^sha256:[a-f0-9]{64}$/.test(d))
-  ) {
+  validateOci('config', config, where);
+  const ids = config.rootfs.diff_ids;
+  if (!ids.every((d) => /^sha256:[a-f0-9]{64}$/.test(d))) {
     throw new GateError('format', `${where}: the image config has no valid rootfs.diff_ids`);
   }
   return config;

@@ -1,7 +1,7 @@
 import { GateError } from '../errors.js';
-import { formatPlatform } from './manifest.js';
+import { formatPlatform, platformOf } from './manifest.js';
 import type { Descriptor, ImageIndex } from './manifest.js';
-import type { Platform } from './types.js';
+import type { ImageConfig, Platform } from './types.js';
 
 export const DEFAULT_PLATFORM: Platform = { os: 'linux', architecture: 'amd64' };
 
@@ -59,4 +59,25 @@ function normalize(p: Platform): Platform {
 function samePlatform(have: Platform, want: Platform, strictVariant: boolean): boolean {
   if (have.os !== want.os || have.architecture !== want.architecture) return false;
   return !strictVariant || (have.variant ?? '') === (want.variant ?? '');
+}
+
+/**
+ * An index entry says which platform its image is for, and the image's config says it again:
+ * when they disagree, the index would have the gate check one image in place of another (the
+ * scanners, and whoever runs it, go by the config). Variants are compared when both state one.
+ */
+export function checkPlatformAgrees(desc: Descriptor, config: ImageConfig, where: string): void {
+  if (!desc.platform) return;
+  const listed = normalize(desc.platform);
+  const actual = normalize(platformOf(config));
+  const variantsDiffer =
+    desc.platform.variant !== undefined &&
+    config.variant !== undefined &&
+    listed.variant !== actual.variant;
+  if (listed.os !== actual.os || listed.architecture !== actual.architecture || variantsDiffer) {
+    throw new GateError(
+      'format',
+      `${where}: the index lists ${desc.digest} as ${formatPlatform(desc.platform)} but its config says ${formatPlatform(platformOf(config))}`,
+    );
+  }
 }

@@ -8,7 +8,7 @@ import {
   platformOf,
 } from '../manifest.js';
 import type { Image, Platform } from '../types.js';
-import { selectPlatform } from '../platform.js';
+import { checkPlatformAgrees, selectPlatform } from '../platform.js';
 import { archiveStore, directoryStore, type FileStore, MAX_METADATA_BYTES } from './store.js';
 
 const REF_NAME = 'org.opencontainers.image.ref.name';
@@ -50,9 +50,12 @@ async function readLayout(
   if (index.kind !== 'index')
     throw new GateError('format', `${store.where}: index.json is not an image index`);
   let desc = pickByRef(index.index.manifests, ref, store.where);
+  // Every index entry on the way to the image: each one's platform must be the config's.
+  const listedAs = [desc];
   let parsed = parseManifest(await readBlob(store, desc), desc.mediaType, where(store, desc));
   if (parsed.kind === 'index') {
     desc = selectPlatform(parsed.index, platform, where(store, desc));
+    listedAs.push(desc);
     parsed = parseManifest(await readBlob(store, desc), desc.mediaType, where(store, desc));
   }
   if (parsed.kind !== 'manifest')
@@ -61,6 +64,7 @@ async function readLayout(
   const manifest = parsed.manifest;
   const configBytes = await readBlob(store, manifest.config);
   const config = parseConfig(configBytes, `${store.where} config ${manifest.config.digest}`);
+  for (const listed of listedAs) checkPlatformAgrees(listed, config, store.where);
   return {
     reference,
     manifestDigest: desc.digest,

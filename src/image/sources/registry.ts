@@ -1,5 +1,6 @@
 import { GateError } from '../../errors.js';
 import {
+  type Descriptor,
   layerDescriptors,
   MANIFEST_ACCEPT,
   parseConfig,
@@ -10,7 +11,7 @@ import type { RegistryName } from '../reference.js';
 import { RegistryClient, type RegistryClientOptions } from '../registry/client.js';
 import type { Image, Platform } from '../types.js';
 import { MAX_METADATA_BYTES } from './store.js';
-import { selectPlatform } from '../platform.js';
+import { checkPlatformAgrees, selectPlatform } from '../platform.js';
 
 /** `docker://HOST/REPO:TAG|@DIGEST`: read straight from the registry, every blob verified. */
 export async function openRegistryImage(
@@ -28,8 +29,10 @@ export async function openRegistryImage(
     MANIFEST_ACCEPT,
   );
   let parsed = parseManifest(fetched.bytes, fetched.mediaType, `${where}@${fetched.digest}`);
+  let listed: Descriptor | undefined;
   if (parsed.kind === 'index') {
     const desc = selectPlatform(parsed.index, platform, `${where}@${fetched.digest}`);
+    listed = desc;
     fetched = await client.getManifest(repo, desc.digest, MANIFEST_ACCEPT);
     parsed = parseManifest(fetched.bytes, fetched.mediaType, `${where}@${fetched.digest}`);
   }
@@ -42,6 +45,7 @@ export async function openRegistryImage(
   const manifest = parsed.manifest;
   const configBytes = await client.getBlobBytes(repo, manifest.config.digest, MAX_METADATA_BYTES);
   const config = parseConfig(configBytes, `${where} config ${manifest.config.digest}`);
+  if (listed) checkPlatformAgrees(listed, config, `registry ${name.registry}: ${where}`);
   return {
     reference,
     manifestDigest: fetched.digest,
