@@ -102,7 +102,12 @@ export async function buildKeyBundle(key: SigningKey, stmt: Statement): Promise<
     data: Buffer.from(JSON.stringify(stmt)),
     type: MediaTypes.inToto,
   });
-  return Buffer.from(JSON.stringify(bundleToJSON(bundle)));
+  const json = bundleToJSON(bundle) as { dsseEnvelope?: { signatures?: { keyid?: string }[] } };
+  // The hint stays in verificationMaterial (cosign writes it there), but not as the DSSE keyid:
+  // cosign's DSSE verifier skips a signature whose keyid differs from its key's (empty) id, so
+  // a keyid there makes `cosign verify` find no signature. cosign itself writes none.
+  for (const s of json.dsseEnvelope?.signatures ?? []) delete s.keyid;
+  return Buffer.from(JSON.stringify(json));
 }
 
 /** The outcome of checking one entry: ok with what it says, or the reason it does not count. */
