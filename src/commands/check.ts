@@ -1,4 +1,3 @@
-import { lstat, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { FilesystemAnalyzer } from '../analyze/filesystem.js';
@@ -9,6 +8,7 @@ import { collectVulnerabilities, type VulnerabilityInput } from '../gate/vulnera
 import { createLayoutSpool, type LayoutSpool } from '../image/layout-writer.js';
 import { formatPlatform } from '../image/manifest.js';
 import { openImage, type OpenOptions } from '../image/open.js';
+import { readRegular } from '../image/sources/regular-file.js';
 import { parseReference } from '../image/reference.js';
 import type { Image } from '../image/types.js';
 import { type Progress, walkImage } from '../layers/walk.js';
@@ -213,12 +213,8 @@ async function imageAlreadyOnDisk(
 /** Whether the layout's index.json names `digest` at its top level (bounded read). */
 async function indexLists(dir: string, digest: string): Promise<boolean> {
   try {
-    const file = join(dir, 'index.json');
-    const info = await lstat(file);
-    if (!info.isFile() || info.size > 4 * 1024 * 1024) return false;
-    const index = JSON.parse(await readFile(file, 'utf8')) as {
-      manifests?: { digest?: unknown }[];
-    };
+    const text = await readRegular(join(dir, 'index.json'), 'index.json', 4 * 1024 * 1024);
+    const index = JSON.parse(text.toString('utf8')) as { manifests?: { digest?: unknown }[] };
     return (index.manifests ?? []).some((m) => m.digest === digest);
   } catch {
     return false;

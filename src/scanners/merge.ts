@@ -103,9 +103,14 @@ function severityBySource(group: Finding[]): Finding['severityBySource'] {
   return out;
 }
 
-/** A layer missing from `layerOrder` ranks topmost: unknown provenance must not hide a finding. */
+/**
+ * Unknown provenance must not hide a finding: a copy without a layer makes the merged finding's
+ * layer unknown (gated as the image's own under `scope: own-layers`), and a layer missing from
+ * `layerOrder` ranks topmost.
+ */
 function topmostLayer(group: Finding[], layerOrder: string[]): string | undefined {
   const rank = (l: string) => (layerOrder.includes(l) ? layerOrder.indexOf(l) : Infinity);
+  if (group.some((f) => f.layerDiffId === undefined)) return undefined;
   const layers = group.map((f) => f.layerDiffId).filter((l): l is string => l !== undefined);
   if (layers.length === 0) return undefined;
   return layers.reduce((a, b) => (rank(b) > rank(a) ? b : a));

@@ -1,6 +1,5 @@
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { GateError } from '../errors.js';
+import { openRegular } from '../image/sources/regular-file.js';
 import { parseReportText } from './detect.js';
 import type { ScannerName, ScanReport } from './finding.js';
 
@@ -23,26 +22,15 @@ export async function readReport(file: string, expected?: ScannerName): Promise<
   return report;
 }
 
-/** Only a regular file, checked for size before it is read. */
+/** Only a regular file (a FIFO or /dev/zero is refused before any read), size checked first. */
 async function readBounded(file: string): Promise<string> {
-  let handle;
+  const { fh, stat } = await openRegular(file, `report ${file}`, true);
   try {
-    // O_NONBLOCK: opening a FIFO must not wait for a writer; the stat below then refuses it.
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    throw new GateError(
-      'not-found',
-      `cannot read report ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`,
-    );
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new GateError('report', `report ${file} is not a regular file`);
     if (stat.size > MAX_REPORT_BYTES) {
       throw new GateError('report', `report ${file} is larger than ${MAX_REPORT_BYTES} bytes`);
     }
-    return await handle.readFile('utf8');
+    return await fh.readFile('utf8');
   } finally {
-    await handle.close();
+    await fh.close();
   }
 }

@@ -99,7 +99,7 @@ export function coverage(report: ScanReport): Coverage {
   if (os?.endOfLife) {
     problems.push(
       `${os.name} is end-of-life according to ${report.scanner}: its vulnerability data is ` +
-        `incomplete, so no finding proves nothing`,
+        `incomplete, so finding nothing proves nothing`,
     );
   }
   return { problems, emptyCatalog: report.packageCount === 0 };

@@ -299,6 +299,8 @@ describe('parsePolicy: the validated shape', () => {
           scanners: ['trivy', 'grype'],
           maxDbAge: '24h',
           timeout: 5400,
+          acceptUnknownDbAge: false,
+          failOnNoPackages: false,
           ignore: [
             {
               id: 'CVE-2024-1234',
@@ -389,7 +391,14 @@ describe('loadPolicy', () => {
         rules: {
           'non-root': true,
           secrets: { allowPaths: [] },
-          vulnerabilities: { severity: 'critical', ignoreUnfixed: false, scope: 'all', ignore: [] },
+          vulnerabilities: {
+            severity: 'critical',
+            ignoreUnfixed: false,
+            scope: 'all',
+            ignore: [],
+            acceptUnknownDbAge: false,
+            failOnNoPackages: false,
+          },
         },
       },
     });

@@ -26,6 +26,8 @@ const config = (over: Partial<VulnerabilityConfig> = {}): VulnerabilityConfig =>
   ignoreUnfixed: false,
   ignore: [],
   scope: 'all',
+  acceptUnknownDbAge: false,
+  failOnNoPackages: false,
   ...over,
 });
 

@@ -128,6 +128,16 @@ describe('merging findings', () => {
     expect(merged[0]?.layerDiffId).toBe(own);
   });
 
+  test('a copy whose layer one scanner did not record makes the layer unknown, so it is gated', () => {
+    const base = 'sha256:base';
+    const merged = mergeReports([
+      report('trivy', [finding('trivy', 'CVE-2024-1', 'high', { layerDiffId: base })], [base]),
+      report('grype', [finding('grype', 'CVE-2024-1', 'high')]),
+    ]);
+    expect(merged).toHaveLength(1);
+    expect(merged[0]?.layerDiffId).toBeUndefined();
+  });
+
   test('the most severe findings come first', () => {
     const merged = mergeFindings([
       finding('trivy', 'CVE-2024-3', 'low'),
