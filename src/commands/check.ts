@@ -90,7 +90,11 @@ export async function check(options: CheckOptions): Promise<Verdict> {
     if (secrets && rules.secrets) {
       const found = [...secrets.findings(), ...configSecrets(image.config, diffIds, scanner)];
       results.push(
-        evaluateSecrets(found, typeof rules.secrets === 'object' ? rules.secrets.allowPaths : []),
+        evaluateSecrets(
+          found,
+          typeof rules.secrets === 'object' ? rules.secrets.allowPaths : [],
+          typeof rules.secrets === 'object' ? rules.secrets : {},
+        ),
       );
     }
     const vulns = rules.vulnerabilities;

@@ -107,7 +107,13 @@ interface RawPolicy {
       allowed: (string | { name?: string; digest?: string; 'diff-ids': string[] })[];
     };
     'non-root'?: boolean;
-    secrets?: boolean | { 'allow-paths'?: string[] };
+    secrets?:
+      | boolean
+      | {
+          'allow-paths'?: string[];
+          'default-allow-rules'?: boolean;
+          'allow-detectors'?: { detector: string; reason: string }[];
+        };
     vulnerabilities?: {
       severity: Severity;
       'ignore-unfixed'?: boolean;
@@ -188,7 +194,15 @@ function normalise(raw: RawPolicy): Policy {
     rules.secrets =
       secrets === false
         ? false
-        : { allowPaths: secrets === true ? [] : (secrets['allow-paths'] ?? []) };
+        : {
+            allowPaths: secrets === true ? [] : (secrets['allow-paths'] ?? []),
+            ...(secrets !== true && secrets['default-allow-rules'] === false
+              ? { defaultAllowRules: false as const }
+              : {}),
+            ...(secrets !== true && secrets['allow-detectors'] !== undefined
+              ? { allowDetectors: secrets['allow-detectors'] }
+              : {}),
+          };
   }
   const vuln = raw.rules.vulnerabilities;
   if (vuln) {

@@ -18,7 +18,15 @@ export interface Policy {
   rules: {
     'base-image'?: { allowed: AllowedBase[] };
     'non-root'?: boolean;
-    secrets?: { allowPaths: string[] } | boolean;
+    secrets?:
+      | {
+          allowPaths: string[];
+          /** `default-allow-rules: false`: the built-in test-fixture rules are off. */
+          defaultAllowRules?: false;
+          /** Detectors allowed by name, with the reason (`ssh-host-key`). */
+          allowDetectors?: { detector: string; reason: string }[];
+        }
+      | boolean;
     vulnerabilities?: {
       severity: Severity;
       ignoreUnfixed: boolean;

@@ -21,6 +21,14 @@ export interface BaseImageDetails {
   baseDiffId?: string;
 }
 
+/** What the secrets rule skipped and why: counts for the report. */
+export interface SecretsDetails {
+  /** Findings skipped by each built-in allow rule (`go-toolchain-tests`, …). */
+  skippedByDefaultRule?: Record<string, number>;
+  /** Findings allowed by detector id (`ssh-host-key`) in the policy. */
+  allowedByDetector?: Record<string, number>;
+}
+
 export interface WaivedFinding {
   finding: Finding;
   waiver: { id: string; package?: string; reason: string; expires: string };
@@ -65,7 +73,7 @@ export type RuleResult =
   | (RuleResultBase & {
       rule: 'secrets';
       findings: SecretFinding[];
-      details: Record<string, never>;
+      details: SecretsDetails;
     })
   | (RuleResultBase & {
       rule: 'vulnerabilities';

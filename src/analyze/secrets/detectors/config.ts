@@ -80,7 +80,7 @@ function userInfoFollows(buf: Buffer, at: number): boolean {
 
 /** Passwords that only stand for one in documentation URLs (`https://user:pass@host`). */
 const URL_PLACEHOLDER =
-  /^(?:pass(?:word|wd|w)?|pw|pwd|secret|user(?:name)?|guest|anonymous|admin|root|test|foo|bar|.{1,3})$/i;
+  /^(?:pass(?:word|wd|w)?\d*|pw|pwd|secret\d*|user(?:name)?|guest|anonymous|admin\d*|root|test\d*|foo|bar|baz|foobar|qwerty|letmein|hunter2|s3cr3t|passw0rd|p@ssw0rd|changeit|mypass(?:word)?|demo|.{1,3})$/i;
 
 /**
  * Credentials in a URL: `.git-credentials` lines (`https://user:token@github.com`) and connection

@@ -84,9 +84,9 @@ export const netrc: Detector = {
     for (let m = re.exec(entry); m !== null; m = re.exec(entry)) {
       const span = m.indices?.[1];
       const pass = m[1] ?? '';
-      if (span === undefined || pass.length < 6 || isPlaceholder(pass) || isExampleValue(pass))
-        continue;
-      if (/^(?:pass(?:word|wd)?|secret|anonymous)$/i.test(pass)) continue;
+      // Documentation writes `password qwerty` or `password too-late-in-file`: a real entry's
+      // password or token mixes letters and digits.
+      if (span === undefined || !isSecretValue(pass)) continue;
       out.push({
         at: at.index + span[0],
         start: at.index + span[0],
