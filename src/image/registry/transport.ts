@@ -16,6 +16,10 @@ export interface TransportOptions {
   connectTimeoutMs: number;
   /** Time the socket may stay silent while waiting for or reading a response. */
   idleTimeoutMs: number;
+  /** Deadline for the response headers, and grace period of the body. Default 30 s. */
+  deadlineMs?: number;
+  /** Slowest average body speed accepted after the grace period. Default 64 KiB/s. */
+  minBytesPerSecond?: number;
 }
 
 export interface HttpRequest {
@@ -41,6 +45,9 @@ export class TransportError extends Error {
     super(message);
   }
 }
+
+const DEADLINE_MS = 30_000;
+const MIN_BYTES_PER_SECOND = 64 << 10;
 
 export class Transport {
   private readonly httpAgent: http.Agent;
@@ -102,8 +109,22 @@ export class Transport {
         socket.once('connect', () => clearTimeout(timer));
         socket.once('close', () => clearTimeout(timer));
       });
+      // Counted from the end of the request body, so an upload's own length is not held against
+      // the registry.
+      const deadline = this.options.deadlineMs ?? DEADLINE_MS;
+      let headersTimer: NodeJS.Timeout | undefined;
+      request.once('finish', () => {
+        headersTimer = setTimeout(() => {
+          request.destroy(
+            new TransportError(`${url.host} sent no response within ${deadline} ms`, 'EDEADLINE'),
+          );
+        }, deadline);
+      });
+      request.once('close', () => clearTimeout(headersTimer));
       request.on('response', (res) => {
         settled = true;
+        clearTimeout(headersTimer);
+        this.bodyDeadline(res, url);
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
       });
       if (req.body === undefined) {
@@ -118,11 +139,56 @@ export class Transport {
     });
   }
 
+  private bodyDeadline(res: IncomingMessage, url: URL): void {
+    enforceBodyDeadline(
+      res,
+      url.host,
+      this.options.deadlineMs ?? DEADLINE_MS,
+      this.options.minBytesPerSecond ?? MIN_BYTES_PER_SECOND,
+    );
+  }
+
   /** Closes pooled sockets; in-flight requests are not interrupted. */
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
+}
+
+/**
+ * An overall deadline for a response body, which grows only with the bytes actually delivered:
+ * the grace period plus the time those bytes take at the minimum speed. A server that drips a
+ * byte every few seconds (which no idle timer catches) is cut at the end of the grace period,
+ * while a large blob at any reasonable speed never meets it. A declared Content-Length earns
+ * no time, so it cannot buy an endless wait. Counted on the socket, so no data is consumed here.
+ */
+export function enforceBodyDeadline(
+  res: IncomingMessage,
+  peer: string,
+  graceMs: number = DEADLINE_MS,
+  minBytesPerSecond: number = MIN_BYTES_PER_SECOND,
+): void {
+  const socket = res.socket;
+  const startBytes = socket?.bytesRead ?? 0;
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const check = (): void => {
+    const received = (socket?.bytesRead ?? startBytes) - startBytes;
+    const elapsed = Date.now() - started;
+    const allowed = graceMs + (received / minBytesPerSecond) * 1000;
+    if (elapsed < allowed) {
+      timer = setTimeout(check, allowed - elapsed + 1);
+      return;
+    }
+    res.destroy(
+      new TransportError(
+        `${peer} sent ${received} bytes in ${Math.round(elapsed / 1000)} s, slower than the ${minBytesPerSecond} bytes/s allowed after the first ${graceMs / 1000} s`,
+        'EDEADLINE',
+      ),
+    );
+  };
+  timer = setTimeout(check, graceMs);
+  res.once('close', () => clearTimeout(timer));
 }
 
 /** Reads a whole body, refusing more than `maxBytes` (checked on Content-Length and as read). */
