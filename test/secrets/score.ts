@@ -42,8 +42,17 @@ export function score(
   const missed: string[] = [];
   for (const item of positives) {
     const hits = findingsOf(item);
+    // A foreign scanner may place a multi-line secret (a PEM) on any of its lines: its finding
+    // counts for the nearest planted secret at or above it, up to a PEM's length away.
+    const nearest = (h: Located): number =>
+      Math.max(
+        -1,
+        ...item.secrets.map((s) => s.line).filter((l) => l <= h.line && h.line - l <= 60),
+      );
     const explains = (h: Located, s: CorpusItem['secrets'][number]): boolean =>
-      h.line === s.line && (!strictDetector || s.detectors.includes(h.detector));
+      strictDetector
+        ? h.line === s.line && s.detectors.includes(h.detector)
+        : nearest(h) === s.line;
     for (const s of item.secrets) {
       fam(s.family).planted++;
       if (hits.some((h) => explains(h, s))) fam(s.family).found++;
