@@ -34,6 +34,8 @@ export type Command =
 
 export interface SignFlags {
   key: string;
+  /** --recursive: also sign the gated platform manifest of an index. */
+  recursive: boolean;
   /** false with --no-legacy: bundle referrers only. */
   legacy: boolean;
 }
@@ -71,6 +73,7 @@ Options:
   --key FILE             sign: private key (cosign.key or P-256 PEM; password in
                          COSIGN_PASSWORD); verify: public key (cosign.pub)
   --no-legacy            sign: write sigstore bundle referrers only, no .sig/.att tags
+  --recursive            sign: also sign the gated platform manifest of a multi-platform index
   --max-age DURATION     verify: refuse a verdict older than this (e.g. 7d), by its signed time
   --policy-digest D      verify: require a verdict for the policy with this sha256 digest
   --require-attestation  verify: require a signed PASSED verdict, not only a signature
@@ -104,6 +107,7 @@ export function parseCommandLine(argv: string[]): Command {
         sign: { type: 'boolean' },
         key: { type: 'string' },
         'no-legacy': { type: 'boolean' },
+        recursive: { type: 'boolean' },
         'max-age': { type: 'string' },
         'policy-digest': { type: 'string' },
         'require-attestation': { type: 'boolean' },
@@ -152,7 +156,9 @@ export function parseCommandLine(argv: string[]): Command {
         ...(v.policy ? { policy: v.policy } : {}),
         ...(v['trivy-report'] ? { trivyReport: v['trivy-report'] } : {}),
         ...(v['grype-report'] ? { grypeReport: v['grype-report'] } : {}),
-        ...(v.sign || command === 'sign' ? { sign: signFlags(v.key, !v['no-legacy']) } : {}),
+        ...(v.sign || command === 'sign'
+          ? { sign: signFlags(v.key, !v['no-legacy'], v.recursive ?? false) }
+          : {}),
         common,
       };
     case 'verify':
@@ -182,13 +188,13 @@ export function parseCommandLine(argv: string[]): Command {
   }
 }
 
-function signFlags(key: string | undefined, legacy: boolean): SignFlags {
+function signFlags(key: string | undefined, legacy: boolean, recursive: boolean): SignFlags {
   if (!key)
     throw new GateError(
       'usage',
       'signing needs --key FILE (keyless signing is not wired into the CLI yet)',
     );
-  return { key, legacy };
+  return { key, legacy, recursive };
 }
 
 function oneImage(rest: string[], command: string): string {

@@ -101,19 +101,22 @@ async function dispatch(command: Command): Promise<number> {
 /** Loaded only for --sign: plain `check` never loads the signing code or sigstore. */
 async function checkAndSign(
   options: Parameters<typeof check>[0],
-  flags: { key: string; legacy: boolean },
+  flags: { key: string; legacy: boolean; recursive: boolean },
 ): Promise<Verdict> {
   const { gateAndSign, contentTrustWarning } = await import('../commands/sign.js');
   contentTrustWarning(options.log);
-  const { verdict, signed } = await gateAndSign({
+  const { verdict, signed, platform } = await gateAndSign({
     ...options,
     keyPath: flags.key,
+    recursive: flags.recursive,
     formats: { legacy: flags.legacy, bundle: true },
   });
-  for (const w of signed?.written ?? []) {
-    options.log.info(
-      `signed ${signed!.digest}: ${w.format} ${w.kind} in ${w.manifestDigest}${w.added ? '' : ' (already there)'}`,
-    );
+  for (const result of [signed, platform]) {
+    for (const w of result?.written ?? []) {
+      options.log.info(
+        `signed ${result!.digest}: ${w.format} ${w.kind} in ${w.manifestDigest}${w.added ? '' : ' (already there)'}`,
+      );
+    }
   }
   return verdict;
 }

@@ -17,12 +17,20 @@ export interface SignOptions extends CheckOptions {
   password?: string;
   formats?: SignFormats;
   verifierId?: string;
+  /**
+   * For a multi-platform index, also sign the platform manifest that was gated (cosign's
+   * `--recursive` signs every child; image-gate signs only what it judged: run once per
+   * `--platform` to cover each).
+   */
+  recursive?: boolean;
 }
 
 export interface SignOutcome {
   verdict: Verdict;
   /** Present only when the verdict passed and everything was written and read back. */
   signed?: SignResult;
+  /** With `recursive`: the gated platform manifest's signatures. */
+  platform?: SignResult;
 }
 
 /**
@@ -59,16 +67,29 @@ export async function gateAndSign(options: SignOptions): Promise<SignOutcome> {
       return { verdict };
     }
     const { signVerdict } = await import('../sign/sign.js');
-    const signed = await signVerdict({
-      client,
-      repo,
-      subject: { mediaType: top.mediaType, digest: top.digest, size: top.bytes.length },
-      key,
-      verdict,
-      ...(options.formats ? { formats: options.formats } : {}),
-      ...(options.verifierId ? { verifierId: options.verifierId } : {}),
+    const sign = (subject: { mediaType: string; digest: string; size: number }) =>
+      signVerdict({
+        client,
+        repo,
+        subject,
+        key,
+        verdict,
+        ...(options.formats ? { formats: options.formats } : {}),
+        ...(options.verifierId ? { verifierId: options.verifierId } : {}),
+      });
+    const signed = await sign({
+      mediaType: top.mediaType,
+      digest: top.digest,
+      size: top.bytes.length,
     });
-    return { verdict, signed };
+    if (!options.recursive || verdict.image.digest === top.digest) return { verdict, signed };
+    const child = await client.getManifest(repo, verdict.image.digest, MANIFEST_ACCEPT);
+    const platform = await sign({
+      mediaType: child.mediaType,
+      digest: child.digest,
+      size: child.bytes.length,
+    });
+    return { verdict, signed, platform };
   } finally {
     await client.close();
   }

@@ -108,6 +108,35 @@ describe.runIf(modern)('sign then verify (Node with sigstore support)', () => {
     expect(result.entries.filter((e) => e.format === 'bundle' && e.ok)).toHaveLength(2);
   });
 
+  test('a multi-platform image with --recursive: the index and the gated platform manifest', async () => {
+    const repo = freshRepo('recursive');
+    const ref = await copyTestImage('multi-arch', repo);
+    const signed = await cli(
+      'sign',
+      ref,
+      '--policy',
+      policy,
+      '--key',
+      keys.keyPath,
+      '--recursive',
+      '--platform',
+      'linux/arm64',
+    );
+    expect(signed.code, signed.err).toBe(0);
+    const digests = [
+      ...new Set([...signed.err.matchAll(/signed (sha256:[a-f0-9]{64})/g)].map((m) => m[1])),
+    ];
+    expect(digests).toHaveLength(2);
+    for (const digest of digests) {
+      const result = await verifyImage(
+        { registry: testEnv().registry, repository: repo, digest: digest! },
+        { publicKey: keys.key.publicKey, requireAttestation: true },
+        { client },
+      );
+      expect(result.status, result.message).toBe('verified');
+    }
+  });
+
   test('a failing verdict is never signed: nothing is written', async () => {
     const repo = freshRepo('fail');
     const ref = await copyTestImage('good', repo);
