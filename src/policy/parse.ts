@@ -68,7 +68,16 @@ export function parsePolicy(text: string, file: string): Policy {
   if (problem) throw fail(file, problem.position, problem.message);
   const raw = document as RawPolicy;
   checkMeaning(raw, (pointer, message) => fail(file, at(positions, pointer, 'value'), message));
-  return normalise(raw);
+  const policy = normalise(raw);
+  // Fail closed: a policy whose every rule is `false` would pass any image.
+  if (!Object.values(policy.rules).some((rule) => rule !== undefined && rule !== false)) {
+    throw fail(
+      file,
+      at(positions, '/rules', 'value'),
+      'every rule is disabled: the policy would check nothing; enable at least one rule (base-image, non-root, secrets, vulnerabilities)',
+    );
+  }
+  return policy;
 }
 
 /** Far above any real policy; reached only by alias bombs (`&a [*b, *b, …]` nested). */

@@ -101,7 +101,10 @@ describe('buildVerdict', () => {
   });
 
   it('skips secrets: false with its own words', () => {
-    const p = parsePolicy('apiVersion: image-gate/v1\nrules:\n  secrets: false\n', 'p');
+    const p = parsePolicy(
+      'apiVersion: image-gate/v1\nrules:\n  secrets: false\n  non-root: true\n',
+      'p',
+    );
     expect(skippedRule(p, 'secrets').summary).toBe('disabled in the policy (secrets: false)');
   });
 });

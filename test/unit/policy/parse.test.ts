@@ -189,6 +189,12 @@ describe('parsePolicy: errors name file, line and column', () => {
         'policy.yml:2:1: rules must enable at least one rule (base-image, non-root, secrets, vulnerabilities)',
     },
     {
+      name: 'every rule disabled',
+      text: `${HEAD}rules:\n  non-root: false\n  secrets: false\n`,
+      message:
+        'policy.yml:3:3: every rule is disabled: the policy would check nothing; enable at least one rule (base-image, non-root, secrets, vulnerabilities)',
+    },
+    {
       name: 'missing rules',
       text: HEAD,
       message: 'policy.yml:1:1: missing required key "rules" at the top level',
@@ -319,7 +325,10 @@ describe('parsePolicy: the validated shape', () => {
       secrets: { allowPaths: [] },
       'non-root': false,
     });
-    expect(parsePolicy(`${HEAD}rules:\n  secrets: false\n`, 'p').rules).toEqual({ secrets: false });
+    expect(parsePolicy(`${HEAD}rules:\n  secrets: false\n  non-root: true\n`, 'p').rules).toEqual({
+      secrets: false,
+      'non-root': true,
+    });
   });
 
   it('takes a timeout in seconds', () => {
