@@ -28,8 +28,9 @@ trap stop_services EXIT
 
 step "test images"
 bash test/images/build.sh
-# The debootstrap Debian base: the secret detectors must find nothing in a clean Debian.
-bash test/images/bench.sh debian-base
+# The debootstrap Debian base: the secret detectors must find nothing in a clean Debian; and
+# debian-dev (Go, Node.js, Python, pip, openssh-server, ssl-cert by apt): only install-time keys.
+bash test/images/bench.sh debian-base debian-dev
 
 step "real scanners and their test databases"
 # Trivy, Grype and cosign built from the Go module proxy once (cached by version under

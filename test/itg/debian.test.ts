@@ -5,7 +5,7 @@ import { expect, test } from 'vitest';
 import { benchImage } from '../helpers/env.js';
 
 const run = promisify(execFile);
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
+const CLI = process.env.IMAGE_GATE_CLI ?? join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
 
 // A clean debootstrap Debian root (built by test/images/bench.sh debian-base): the secret
 // detectors must find nothing in it, or every real image built on Debian would fail.
