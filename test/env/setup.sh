@@ -11,6 +11,7 @@
 #   curl jq openssl  used by the scripts in test/env and test/images
 #   openssh-client default-jre-headless  ssh-keygen and keytool: real keys and keystores for the
 #                    secrets corpus (test/secrets/corpus.ts)
+#   time             /usr/bin/time: peak memory of the CLI on hostile inputs (test/itg/hostile.test.ts)
 # A package counts as present when dpkg has it installed, or (for the ones that can come from
 # elsewhere, e.g. docker-ce on a CI runner) when its command is on PATH.
 set -euo pipefail
@@ -18,7 +19,7 @@ set -euo pipefail
 # package:command ("-" = dpkg only; busybox-static must be the static build, so dpkg only)
 wanted=(docker.io:dockerd docker-registry:docker-registry skopeo:skopeo busybox-static:-
   isal:igzip ripgrep:rg debootstrap:debootstrap debian-archive-keyring:- curl:curl jq:jq openssl:openssl
-  openssh-client:ssh-keygen default-jre-headless:keytool)
+  openssh-client:ssh-keygen default-jre-headless:keytool time:/usr/bin/time)
 
 missing=()
 for w in "${wanted[@]}"; do
