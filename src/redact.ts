@@ -1,3 +1,4 @@
+import { maskSpans } from './analyze/secrets/excerpt.js';
 import { SecretScanner } from './analyze/secrets/scanner.js';
 
 /*
@@ -82,10 +83,42 @@ export function redactCredentials(text: string): string {
 
 let scanner: SecretScanner | undefined;
 
-/** `text` with every span any secret detector finds masked (`ghp_****`). */
+/**
+ * A secret-naming flag and the whitespace before its value: `--password X`, `"--token" "X"` (a
+ * command line, a Dockerfile CMD in history). The pair means `--password=X`.
+ */
+const FLAG_VALUE =
+  /(-{1,2}[\w.-]*(?:passw(?:or)?d|secret|token|api[_-]?key)[\w.-]*["']?)[ \t](?=[ \t]*["']?[^\s"'-])/gi;
+
+/**
+ * `text` with every span any secret detector finds masked (`ghp_****`). The detectors also see
+ * the text with `--flag VALUE` pairs written `--flag=VALUE` (same length, so the spans line up).
+ */
 export function maskSecrets(text: string): string {
   scanner ??= new SecretScanner();
-  return scanner.mask(text);
+  const spans = scanner.spans(text);
+  const assigned = text.replace(FLAG_VALUE, '$1=');
+  if (assigned !== text) spans.push(...scanner.spans(assigned));
+  return maskSpans(text, spans);
+}
+
+/** A command-line flag that names a secret: `--password`, `-token`, `--api-key`, `--db-secret`. */
+const SECRET_FLAG = /^--?[\w.-]*(?:passw(?:or)?d|secret|token|api[_-]?key)[\w.-]*$/i;
+
+/**
+ * An argv list (Entrypoint, Cmd, a healthcheck) made safe: each element by `safeText`, and the
+ * value after a flag that names a secret (`--password`, `VALUE`) masked when the detectors find
+ * a secret in `--password=VALUE`, which is what the pair means.
+ */
+export function safeArgv(argv: readonly string[]): string[] {
+  return argv.map((arg, i) => {
+    const flag = i > 0 ? argv[i - 1]! : '';
+    if (SECRET_FLAG.test(flag)) {
+      const masked = maskSecrets(`${flag}=${arg}`);
+      if (masked !== `${flag}=${arg}`) return safeText(masked.slice(flag.length + 1));
+    }
+    return safeText(arg);
+  });
 }
 
 /**

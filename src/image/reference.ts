@@ -133,8 +133,11 @@ export function formatRegistryName(name: RegistryName): string {
   return `${name.registry}/${name.repository}${tag}${digest}`;
 }
 
-/** The reference is quoted without any userinfo, whatever else is wrong with it. */
+/**
+ * The reference is quoted without anything that could be userinfo: whatever comes before an `@`
+ * that does not start a digest (`token@registry/repo`, `user:pw@host`) is shown as `***`.
+ */
 function invalid(input: string, why: string): GateError {
-  const shown = redactCredentials(input).replace(/^((?:docker:\/\/)?)[^/@]*@(?=[^/]*\/)/, '$1***@');
+  const shown = redactCredentials(input).replace(/^((?:docker:\/\/)?)[^@]*@(?!sha256:)/, '$1***@');
   return new GateError('reference', `invalid image reference "${shown}": ${why}`);
 }

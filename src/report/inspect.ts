@@ -1,4 +1,4 @@
-import { safeDeep, safeText } from '../redact.js';
+import { safeArgv, safeDeep, safeText } from '../redact.js';
 import type { HistoryEntry } from '../image/types.js';
 import type { LayerStats } from '../layers/types.js';
 import { formatSize, shortDigest, shortMediaType, showControl } from './format.js';
@@ -170,7 +170,11 @@ export function renderInspect(
   const given = options.redactEnv ?? ((s: string) => s);
   // The caller's redaction runs first, on the entry as the image holds it.
   const redact = (entry: string): string => safeText(given(entry));
-  const safe = safeDeep(info);
+  const c = info.config;
+  const safe = safeDeep({
+    ...info,
+    config: { ...c, entrypoint: safeArgv(c.entrypoint), cmd: safeArgv(c.cmd) },
+  });
   if (format === 'json') return stringify(canonical(safe, redact));
   return renderInspectTable(safe, redact, new Painter(options.color === true));
 }

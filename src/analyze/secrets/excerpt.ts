@@ -113,3 +113,21 @@ function dropPartialEnd(s: string, at: number, focus: number): number {
   while (i > focus && !DELIMITER.test(s.charAt(i - 1))) i--;
   return i;
 }
+
+/** `text` with each span (UTF-8 byte offsets) replaced by its kept prefix and `****`. */
+export function maskSpans(text: string, spans: readonly Redaction[]): string {
+  if (spans.length === 0) return text;
+  const content = Buffer.from(text, 'utf8');
+  const parts: Buffer[] = [];
+  let cursor = 0;
+  for (const r of [...spans].sort((a, b) => a.start - b.start)) {
+    if (r.end <= cursor) continue;
+    const start = Math.max(r.start, cursor);
+    parts.push(content.subarray(cursor, start));
+    if (r.start >= cursor) parts.push(content.subarray(start, start + Math.min(r.keep, 4)));
+    parts.push(Buffer.from(MARK));
+    cursor = r.end;
+  }
+  parts.push(content.subarray(cursor));
+  return Buffer.concat(parts).toString('utf8');
+}

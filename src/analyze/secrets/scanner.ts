@@ -1,5 +1,5 @@
 import { DETECTORS, KEYSTORE_HEAD, keystoreHits } from './detectors/index.js';
-import { buildExcerpt, type Redaction } from './excerpt.js';
+import { buildExcerpt, maskSpans, type Redaction } from './excerpt.js';
 import { Prefilter, caseVariants } from './prefilter.js';
 import type { Detector, DetectorMatch, Needle, SecretHit } from './types.js';
 
@@ -66,26 +66,18 @@ export class SecretScanner {
    * name, a label key, an error).
    */
   mask(text: string): string {
+    return maskSpans(text, this.spans(text));
+  }
+
+  /** Every secret span in `text`, in UTF-8 byte offsets, as `mask` hides them. */
+  spans(text: string): Redaction[] {
     const content = Buffer.from(text, 'utf8');
     const positions: number[] = [];
     this.prefilter.scan(content, positions);
-    if (positions.length === 0) return text;
+    if (positions.length === 0) return [];
     const examiner = new Examiner(this.detectors, true);
     for (const pos of positions) examiner.examine(content, 0, pos, () => 0);
-    const spans = (examiner.spans ?? []).sort((a, b) => a.start - b.start);
-    if (spans.length === 0) return text;
-    const parts: Buffer[] = [];
-    let cursor = 0;
-    for (const r of spans) {
-      if (r.end <= cursor) continue;
-      const start = Math.max(r.start, cursor);
-      parts.push(content.subarray(cursor, start));
-      if (r.start >= cursor) parts.push(content.subarray(start, start + Math.min(r.keep, 4)));
-      parts.push(Buffer.from('****'));
-      cursor = r.end;
-    }
-    parts.push(content.subarray(cursor));
-    return Buffer.concat(parts).toString('utf8');
+    return examiner.spans ?? [];
   }
 
   /** Scans an environment value, a history `created_by`, a label (`key=value`). */
