@@ -1,8 +1,10 @@
 // Builds the bundled example images as OCI layouts under examples/.build/, without Docker:
 //   base       an "approved" base image (passwd with an unprivileged user)
-//   app-good   built on base, runs as uid 1000, no secrets       -> check passes
+//   app-good   built on base, runs as uid 1000, no secrets, minimist 1.2.6  -> check passes
 //   app-leaky  built on base, runs as root, ships an npm token in a layer that a later layer
-//              deletes (it still ships)                          -> check fails
+//              deletes (it still ships), minimist 1.2.5 (CVE-2021-44906)   -> check fails
+// The npm package minimist is there for the scanners: examples/run.sh gates vulnerabilities when
+// Trivy and Grype are installed.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildOciImage } from '../scripts/oci-builder.mjs';
@@ -21,12 +23,19 @@ const baseLayer = {
     { path: 'etc/os-release', content: 'NAME="Example Base"\nID=example\nVERSION_ID=1\n' },
   ],
 };
-const appLayer = {
+/** The app, with the published npm package minimist at `version` (its package.json). */
+const appLayer = (version) => ({
   members: [
     { path: 'app/', dir: true },
     { path: 'app/server.js', content: "console.log('hello from the example app');\n" },
+    { path: 'app/node_modules/', dir: true },
+    { path: 'app/node_modules/minimist/', dir: true },
+    {
+      path: 'app/node_modules/minimist/package.json',
+      content: `${JSON.stringify({ name: 'minimist', version, license: 'MIT', main: 'index.js' }, null, 2)}\n`,
+    },
   ],
-};
+});
 // A fake token, shaped like a real npm automation token (npm_ + 36 characters).
 const token = 'npm_' + 'Q7rT2vX9zB4nM6kP1sD8fG3hJ5lW0yC2aE4u';
 
@@ -36,14 +45,14 @@ const base = await buildOciImage(
   join(out, 'base'),
 );
 const good = await buildOciImage(
-  [baseLayer, appLayer],
+  [baseLayer, appLayer('1.2.6')],
   { User: '1000', Cmd: ['/app/server.js'] },
   join(out, 'app-good'),
 );
 const leaky = await buildOciImage(
   [
     baseLayer,
-    appLayer,
+    appLayer('1.2.5'),
     { members: [{ path: 'root/.npmrc', content: `//registry.npmjs.org/:_authToken=${token}\n` }] },
     { members: [{ path: 'root/.wh..npmrc', content: '' }] },
   ],
