@@ -36,4 +36,15 @@ export interface ActionConfig {
   summary: boolean;
   sarif?: string;
   githubToken?: string;
+  /** `sign: true`: sign each image that passed, with the key in `signing-key`. */
+  sign?: SignConfig;
+}
+
+export interface SignConfig {
+  /** The private key itself (a secret's value): cosign's encrypted key or a P-256 PEM. */
+  keyPem: string;
+  /** `signing-key-password`; else `COSIGN_PASSWORD` from the step's env. */
+  password?: string;
+  /** `.sig`/`.att` tags besides bundle referrers (default true). */
+  legacy: boolean;
 }

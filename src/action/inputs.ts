@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { GateError } from '../errors.js';
 import type { ScannerName } from '../scanners/finding.js';
 import { parseDuration } from '../scanners/duration.js';
-import type { ActionConfig, BuildConfig, CommentMode } from './config.js';
+import type { ActionConfig, BuildConfig, CommentMode, SignConfig } from './config.js';
 
 /** The inputs declared in action.yml (a unit test keeps the two in step). */
 export const INPUTS = [
@@ -29,6 +29,10 @@ export const INPUTS = [
   'summary',
   'sarif',
   'github-token',
+  'sign',
+  'signing-key',
+  'signing-key-password',
+  'sign-legacy',
 ] as const;
 
 export type InputName = (typeof INPUTS)[number];
@@ -65,6 +69,11 @@ export function booleanInput(env: Env, name: InputName, fallback: boolean): bool
   if (['true', 'True', 'TRUE'].includes(value)) return true;
   if (['false', 'False', 'FALSE'].includes(value)) return false;
   throw usage(`input "${name}" must be true or false, not "${value}"`);
+}
+
+/** `ghcr.io/a/b:1`, `docker://…`: a registry reference, not a layout, archive or daemon image. */
+function isRegistryImage(reference: string): boolean {
+  return !/^(oci|oci-archive|docker-archive|docker-daemon):/.test(reference);
 }
 
 function usage(message: string): GateError {
@@ -127,6 +136,21 @@ function timeoutInput(env: Env): number | undefined {
   return Math.ceil(parseDuration(value) / 1000);
 }
 
+function signInput(env: Env): SignConfig | undefined {
+  if (!booleanInput(env, 'sign', false)) return undefined;
+  const keyPem = input(env, 'signing-key');
+  if (keyPem === '') {
+    throw usage(
+      'sign: true needs "signing-key" (the private key, from a secret); keyless signing is not available in the action yet',
+    );
+  }
+  return {
+    keyPem,
+    legacy: booleanInput(env, 'sign-legacy', true),
+    ...optional('password', input(env, 'signing-key-password')),
+  };
+}
+
 /** Reads and checks every input; throws GateError('usage') naming the input that is wrong. */
 export function readConfig(env: Env, cwd = process.cwd()): ActionConfig {
   const platform = input(env, 'platform');
@@ -144,6 +168,10 @@ export function readConfig(env: Env, cwd = process.cwd()): ActionConfig {
   const trivyVersion = input(env, 'trivy-version');
   const grypeVersion = input(env, 'grype-version');
   const timeout = timeoutInput(env);
+  const sign = signInput(env);
+  if (sign && (build || images.some((i) => !isRegistryImage(i)))) {
+    throw usage('sign: true signs images in a registry: give registry references in "image"');
+  }
   return {
     images,
     ...(build ? { build } : {}),
@@ -165,5 +193,6 @@ export function readConfig(env: Env, cwd = process.cwd()): ActionConfig {
     summary: booleanInput(env, 'summary', true),
     ...optional('sarif', input(env, 'sarif')),
     ...optional('githubToken', input(env, 'github-token')),
+    ...(sign ? { sign } : {}),
   };
 }

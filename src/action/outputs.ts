@@ -1,5 +1,6 @@
 import type { Verdict } from '../policy/verdict.js';
 import { overallDecision } from '../report/format.js';
+import type { SignResult } from '../sign/sign.js';
 
 export type RunDecision = 'pass' | 'fail' | 'error';
 
@@ -60,6 +61,23 @@ export function actionOutputs(
     low: String(counts.low),
     report: files.report ?? '',
     sarif: files.sarif ?? '',
+  };
+}
+
+/**
+ * `sign: true`: the manifests holding what was written, one digest per line, in image order:
+ * `signatures` (bundle referrer and `.sig` manifest) and `attestations` (the verdict's bundle
+ * referrer and `.att` manifest). Empty when nothing was signed (a fail is never signed).
+ */
+export function signingOutputs(signed: readonly SignResult[]): Record<string, string> {
+  const pick = (kind: 'signature' | 'attestation') =>
+    signed
+      .flatMap((s) => s.written.filter((w) => w.kind === kind).map((w) => w.manifestDigest))
+      .join('\n');
+  return {
+    'signed-digests': signed.map((s) => s.digest).join('\n'),
+    signatures: pick('signature'),
+    attestations: pick('attestation'),
   };
 }
 

@@ -20,6 +20,8 @@ import { type ImageError, renderRunMarkdown } from './report.js';
 import { prepareScanners } from './scanners.js';
 import type { ScannerDbCache } from './db-cache.js';
 import { defaultCacheDir } from '../commands/check.js';
+import type { SignResult } from '../sign/sign.js';
+import { signingOutputs } from './outputs.js';
 
 /** What runAction needs from the outside world; main.ts wires the real ones (deps.ts). */
 export interface ActionDeps {
@@ -73,6 +75,7 @@ export async function runAction(config: ActionConfig, deps: ActionDeps): Promise
 
   const verdicts: Verdict[] = [];
   const errors: ImageError[] = [];
+  const signed: SignResult[] = [];
   const cacheDir = deps.scannerCacheDir ?? defaultCacheDir();
   const dbCache = usesScanners(config, setup.policy) ? deps.dbCache : undefined;
   await dbCache?.restore(cacheDir);
@@ -80,7 +83,13 @@ export async function runAction(config: ActionConfig, deps: ActionDeps): Promise
     for (const image of images) {
       io.info(`image-gate: checking ${image}`);
       try {
-        verdicts.push(await deps.gate({ ...gateRequest(config, image, io), cacheDir }));
+        verdicts.push(
+          await deps.gate({
+            ...gateRequest(config, image, io),
+            cacheDir,
+            ...(config.sign ? { sign: config.sign, onSigned: (s) => signed.push(s) } : {}),
+          }),
+        );
       } catch (err) {
         // The other images are still checked: one report shows everything that is wrong.
         errors.push({ image, message: errorMessage(err) });
@@ -123,7 +132,7 @@ export async function runAction(config: ActionConfig, deps: ActionDeps): Promise
     result.status = await publishStatus(client, ctx, key, decision, description, io);
   }
 
-  result.outputs = actionOutputs(verdicts, decision, files);
+  result.outputs = { ...actionOutputs(verdicts, decision, files), ...signingOutputs(signed) };
   for (const [name, value] of Object.entries(result.outputs)) io.setOutput(name, value);
   concludeStep(config, result, io);
   return result;

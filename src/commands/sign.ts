@@ -12,7 +12,9 @@ import { check, type CheckOptions } from './check.js';
 
 export interface SignOptions extends CheckOptions {
   /** Private key file: cosign's encrypted key or a plain P-256 PEM. */
-  keyPath: string;
+  keyPath?: string;
+  /** The key itself instead of a file (the action's secret input). */
+  keyPem?: string;
   /** Password of an encrypted cosign key; default `$COSIGN_PASSWORD`. */
   password?: string;
   formats?: SignFormats;
@@ -40,7 +42,13 @@ export interface SignOutcome {
  */
 export async function gateAndSign(options: SignOptions): Promise<SignOutcome> {
   requireSigningNode('signing');
-  const key = await readSigningKey(options.keyPath, options.password);
+  const key = options.keyPem
+    ? (await import('../sign/keys.js')).loadSigningKey(
+        options.keyPem,
+        () => options.password ?? process.env.COSIGN_PASSWORD,
+        'the signing key',
+      )
+    : await readSigningKey(options.keyPath ?? '', options.password);
   const ref = parseReference(options.image);
   if (ref.transport !== 'docker') {
     throw new GateError(

@@ -53,6 +53,9 @@ describe('action.yml and the code agree', () => {
         'medium',
         'report',
         'sarif',
+        'signed-digests',
+        'signatures',
+        'attestations',
       ].sort(),
     );
   });
