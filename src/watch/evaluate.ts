@@ -106,7 +106,7 @@ function baseReport(c: ContainerInspect): ContainerReport {
     root: true,
     uid: null,
     privileged: c.HostConfig?.Privileged === true,
-    capAdd: [...(c.HostConfig?.CapAdd ?? [])].sort(),
+    capAdd: normalizeCaps(c.HostConfig?.CapAdd ?? []),
     verdictIssuedAt: null,
   };
 }
@@ -127,4 +127,13 @@ function errorReport(id: string, detail: string): ContainerReport {
     capAdd: [],
     verdictIssuedAt: null,
   };
+}
+
+/** `net_admin`, `NET_ADMIN` and `CAP_NET_ADMIN` are the same capability to the engine. */
+export function normalizeCaps(caps: string[]): string[] {
+  const names = caps.map((c) => {
+    const upper = c.toUpperCase();
+    return upper === 'ALL' || upper.startsWith('CAP_') ? upper : `CAP_${upper}`;
+  });
+  return [...new Set(names)].sort();
 }

@@ -9,6 +9,8 @@
 #   ripgrep          reference scanner for secret-detection comparisons
 #   debootstrap      the Debian root filesystem of the benchmark images (+ debian-archive-keyring)
 #   curl jq openssl  used by the scripts in test/env and test/images
+#   influxdb         influxd 1.6, the InfluxDB the watch test writes to (started per test on a free port)
+#   prometheus       the Prometheus server and promtool the watch test scrapes and checks rules with
 #   openssh-client default-jre-headless  ssh-keygen and keytool: real keys and keystores for the
 #                    secrets corpus (test/secrets/corpus.ts)
 #   time             /usr/bin/time: peak memory of the CLI on hostile inputs (test/itg/hostile.test.ts)
