@@ -21,7 +21,8 @@ set -euo pipefail
 # package:command ("-" = dpkg only; busybox-static must be the static build, so dpkg only)
 wanted=(docker.io:dockerd docker-registry:docker-registry skopeo:skopeo busybox-static:-
   isal:igzip ripgrep:rg debootstrap:debootstrap debian-archive-keyring:- curl:curl jq:jq openssl:openssl
-  openssh-client:ssh-keygen default-jre-headless:keytool time:/usr/bin/time)
+  openssh-client:ssh-keygen default-jre-headless:keytool time:/usr/bin/time
+  influxdb:influxd prometheus:promtool)
 
 missing=()
 for w in "${wanted[@]}"; do
