@@ -26,6 +26,8 @@ const SNIFF = 4096;
 /** One layer as Docker extracts it into its own directory, before overlayfs stacks them. */
 interface LayerTree {
   nodes: View;
+  /** Member names seen: Docker refuses to load a layer that repeats one. */
+  names: Set<string>;
   /** Something Docker would refuse, or place elsewhere: the merged view cannot be trusted. */
   problem?: string;
 }
@@ -81,6 +83,11 @@ export class FilesystemAnalyzer implements Analyzer {
     if (p?.keep) p.inode.content = Buffer.concat(p.parts);
   }
 
+  onLayerEnd(layer: LayerDescriptor): void {
+    const tree = this.layers.get(layer.index);
+    if (tree) tree.names.clear();
+  }
+
   /** The merged image filesystem (without Docker's init layer): path → node. */
   merged(): View {
     const view: View = new Map();
@@ -122,7 +129,7 @@ export class FilesystemAnalyzer implements Analyzer {
   private tree(layer: LayerDescriptor): LayerTree {
     let tree = this.layers.get(layer.index);
     if (!tree) {
-      tree = { nodes: new Map() };
+      tree = { nodes: new Map(), names: new Set() };
       this.layers.set(layer.index, tree);
     }
     return tree;
@@ -161,6 +168,10 @@ function addEntry(tree: LayerTree, e: FileEntry): Inode | undefined {
   if (e.path === '/') {
     return e.opaque || e.whiteout ? fail('an opaque marker or whiteout at the root') : undefined;
   }
+  const name = e.opaque ? `${e.path}/.wh..wh..opq` : e.whiteout ? `${e.path} (whiteout)` : e.path;
+  if (tree.names.has(name))
+    return fail(`${e.path} appears twice (the engine refuses such a layer)`);
+  tree.names.add(name);
   if (e.overlayAttrs) {
     return fail(`${e.path} carries overlayfs attributes (${e.overlayAttrs.join(', ')})`);
   }
