@@ -339,6 +339,10 @@ for name in "${IMAGES[@]}"; do
   built=$((built + 1))
 done
 log "$built built, $skipped up to date"
+# The non-root oracle images (test/images/nonroot/build.sh, idempotent), with the whole set.
+if [ ${#ONLY[@]} -eq 0 ]; then
+  if [ "$FORCE" = yes ]; then bash "$here/nonroot/build.sh" --force; else bash "$here/nonroot/build.sh"; fi
+fi
 
 # ---------------------------------------------------------------------------------------------
 # Checks: what the images are meant to prove really holds.
