@@ -83,8 +83,8 @@ export function buildExcerpt(
       to = dropPartialEnd(out, Math.max(from + EXCERPT_WIDTH, focusEnd), focusEnd);
   }
   const body = out.slice(from, to);
-  const more = to < out.length;
-  return (from > 0 ? '…' : '') + (more ? body : body.trimEnd()) + (more ? '…' : '');
+  const more = to < out.length || edges.cutAfter;
+  return (from > 0 || edges.cutBefore ? '…' : '') + body.trimEnd() + (more ? '…' : '');
 }
 
 /** Printable ASCII, one character for one, with random-looking runs masked. */
@@ -100,7 +100,7 @@ function printable(s: string): string {
  * `at` left (unless `at` already follows a delimiter), never past the finding at `focus`.
  */
 function dropPartial(s: string, at: number, focus: number): number {
-  if (at === 0 || at >= focus || DELIMITER.test(s.charAt(at - 1))) return at;
+  if (at >= focus || (at > 0 && DELIMITER.test(s.charAt(at - 1)))) return at;
   let i = at;
   while (i < focus && !DELIMITER.test(s.charAt(i))) i++;
   return i;
@@ -108,7 +108,7 @@ function dropPartial(s: string, at: number, focus: number): number {
 
 /** The mirror of dropPartial for a cut at `at` on the right: end before the partial value. */
 function dropPartialEnd(s: string, at: number, focus: number): number {
-  if (at >= s.length || DELIMITER.test(s.charAt(at))) return at;
+  if (at <= focus || (at < s.length && DELIMITER.test(s.charAt(at)))) return at;
   let i = at;
   while (i > focus && !DELIMITER.test(s.charAt(i - 1))) i--;
   return i;
