@@ -32,8 +32,9 @@ if (mode === 'garbage') {
 }
 if (mode === 'hang') setInterval(() => {}, 1000);
 else {
-  const input = args[args.indexOf('--input') + 1];
-  const { configDigest, diffIds } = readLayout(input);
+  // image-gate names the manifest it checked: `--input LAYOUT@sha256:…`, as Trivy accepts.
+  const [input, manifest] = args[args.indexOf('--input') + 1].split('@');
+  const { configDigest, diffIds } = readLayout(input, manifest);
   const report = JSON.parse(readFileSync(process.env.STANDIN_REPORT, 'utf8'));
   report.Metadata.ImageID = configDigest;
   report.Metadata.DiffIDs = diffIds;
@@ -41,14 +42,21 @@ else {
   const layer = process.env.STANDIN_LAYER === 'base' ? diffIds[0] : diffIds[diffIds.length - 1];
   for (const result of report.Results ?? []) {
     for (const v of result.Vulnerabilities ?? []) v.Layer = { DiffID: layer };
+    // --list-all-pkgs: Trivy lists every package it catalogued, vulnerable or not.
+    if (args.includes('--list-all-pkgs')) {
+      result.Packages = (result.Vulnerabilities ?? []).map((v) => ({
+        Name: v.PkgName,
+        Version: v.InstalledVersion,
+      }));
+    }
   }
   console.log(JSON.stringify(report));
 }
 
-function readLayout(dir) {
+function readLayout(dir, digest) {
   const blob = (d) => JSON.parse(readFileSync(join(dir, 'blobs', 'sha256', d.slice(7)), 'utf8'));
   const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
-  const manifest = blob(index.manifests[0].digest);
+  const manifest = blob(digest ?? index.manifests[0].digest);
   return {
     configDigest: manifest.config.digest,
     diffIds: blob(manifest.config.digest).rootfs.diff_ids,

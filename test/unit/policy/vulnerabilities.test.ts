@@ -287,3 +287,17 @@ describe('evaluateVulnerabilities', () => {
     });
   });
 });
+
+describe('what the scan could not prove is stated in the verdict', () => {
+  it('notes reach the summary and the details, and never turn an error into a pass', () => {
+    const notes = ['trivy catalogued no packages in the image'];
+    const passed = run({ notes });
+    expect(passed.status).toBe('pass');
+    expect(passed.summary).toBe(
+      'no vulnerabilities at or above high (trivy catalogued no packages in the image)',
+    );
+    expect(passed.details?.notes).toEqual(notes);
+    const failed = run({ notes, scannerErrors: [{ scanner: 'trivy', message: 'stale' }] });
+    expect(failed.status).toBe('error');
+  });
+});
