@@ -4,7 +4,6 @@ import { FilesystemAnalyzer } from '../analyze/filesystem.js';
 import { SecretScanner } from '../analyze/secrets/index.js';
 import { configSecrets, SecretsAnalyzer } from '../analyze/secrets-analyzer.js';
 import { resolveBases } from '../gate/bases.js';
-import { requireBaseSignature } from '../gate/base-signature.js';
 import { collectVulnerabilities, type VulnerabilityInput } from '../gate/vulnerabilities.js';
 import { createLayoutSpool, type LayoutSpool } from '../image/layout-writer.js';
 import { formatPlatform } from '../image/manifest.js';
@@ -85,23 +84,17 @@ export async function check(options: CheckOptions): Promise<Verdict> {
 
     const results: RuleResult[] = [];
     const diffIds = image.config.rootfs.diff_ids;
-    const signed = rules['base-image']?.requireSignature;
-    const compared = bases ? evaluateBaseImage(diffIds, await bases) : undefined;
-    const baseResult =
-      compared && signed
-        ? await requireBaseSignature(
-            compared,
-            signed,
-            policy.builtIn ? undefined : policy.source,
-            options,
-          )
-        : compared;
+    const baseResult = bases ? evaluateBaseImage(diffIds, await bases) : undefined;
     if (baseResult) results.push(baseResult);
     if (passwd) results.push(evaluateNonRoot(image.config.config?.User, passwd.accounts()));
     if (secrets && rules.secrets) {
       const found = [...secrets.findings(), ...configSecrets(image.config, diffIds, scanner)];
       results.push(
-        evaluateSecrets(found, typeof rules.secrets === 'object' ? rules.secrets.allowPaths : []),
+        evaluateSecrets(
+          found,
+          typeof rules.secrets === 'object' ? rules.secrets.allowPaths : [],
+          typeof rules.secrets === 'object' ? rules.secrets : {},
+        ),
       );
     }
     const vulns = rules.vulnerabilities;
