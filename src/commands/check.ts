@@ -4,6 +4,7 @@ import { FilesystemAnalyzer } from '../analyze/filesystem.js';
 import { SecretScanner } from '../analyze/secrets/index.js';
 import { configSecrets, SecretsAnalyzer } from '../analyze/secrets-analyzer.js';
 import { resolveBases } from '../gate/bases.js';
+import { requireBaseSignature } from '../gate/base-signature.js';
 import { collectVulnerabilities, type VulnerabilityInput } from '../gate/vulnerabilities.js';
 import { createLayoutSpool, type LayoutSpool } from '../image/layout-writer.js';
 import { formatPlatform } from '../image/manifest.js';
@@ -84,7 +85,17 @@ export async function check(options: CheckOptions): Promise<Verdict> {
 
     const results: RuleResult[] = [];
     const diffIds = image.config.rootfs.diff_ids;
-    const baseResult = bases ? evaluateBaseImage(diffIds, await bases) : undefined;
+    const signed = rules['base-image']?.requireSignature;
+    const compared = bases ? evaluateBaseImage(diffIds, await bases) : undefined;
+    const baseResult =
+      compared && signed
+        ? await requireBaseSignature(
+            compared,
+            signed,
+            policy.builtIn ? undefined : policy.source,
+            options,
+          )
+        : compared;
     if (baseResult) results.push(baseResult);
     if (passwd) results.push(evaluateNonRoot(image.config.config?.User, passwd.accounts()));
     if (secrets && rules.secrets) {

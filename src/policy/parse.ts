@@ -114,6 +114,7 @@ interface RawPolicy {
   rules: {
     'base-image'?: {
       allowed: (string | { name?: string; digest?: string; 'diff-ids': string[] })[];
+      'require-signature'?: { key: string };
     };
     'non-root'?: boolean;
     secrets?:
@@ -194,6 +195,7 @@ function normalise(raw: RawPolicy): Policy {
           ...(entry.name !== undefined ? { name: entry.name } : {}),
         };
       }),
+      ...(base['require-signature'] ? { requireSignature: base['require-signature'] } : {}),
     };
   }
   if (raw.rules['non-root'] !== undefined) rules['non-root'] = raw.rules['non-root'];

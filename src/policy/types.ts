@@ -16,7 +16,11 @@ export interface Waiver {
 export interface Policy {
   apiVersion: 'image-gate/v1';
   rules: {
-    'base-image'?: { allowed: AllowedBase[] };
+    'base-image'?: {
+      allowed: AllowedBase[];
+      /** The matched base must be signed by this key (path relative to the policy file). */
+      requireSignature?: { key: string };
+    };
     'non-root'?: boolean;
     secrets?:
       | {
