@@ -12,6 +12,8 @@ export type Command =
       outputs: { format: ReportFormat; file: string }[];
       trivyReport?: string;
       grypeReport?: string;
+      /** Where scanner databases come from and are kept (default: their public sources). */
+      scannerDb?: { trivyRepository?: string; grypeUpdateUrl?: string; cacheDir?: string };
       /** `check --sign` and `sign`: sign the gated digest after a pass. */
       sign?: SignFlags;
       common: CommonFlags;
@@ -69,6 +71,9 @@ Options:
   --policy FILE          check: the policy file (default: built-in policy)
   --trivy-report FILE    check: use an existing Trivy JSON report for the vulnerabilities rule
   --grype-report FILE    check: use an existing Grype JSON report for the vulnerabilities rule
+  --trivy-db-repository REPO  check: OCI repository of Trivy's database (e.g. a mirror)
+  --grype-db-url URL     check: Grype's database listing URL (latest.json of a mirror)
+  --cache-dir DIR        check: scanner databases (default ~/.cache/image-gate)
   --sign                 check: sign the gated digest after a pass (needs --key)
   --key FILE             sign: private key (cosign.key or P-256 PEM; password in
                          COSIGN_PASSWORD); verify: public key (cosign.pub)
@@ -104,6 +109,9 @@ export function parseCommandLine(argv: string[]): Command {
         policy: { type: 'string' },
         'trivy-report': { type: 'string' },
         'grype-report': { type: 'string' },
+        'trivy-db-repository': { type: 'string' },
+        'grype-db-url': { type: 'string' },
+        'cache-dir': { type: 'string' },
         sign: { type: 'boolean' },
         key: { type: 'string' },
         'no-legacy': { type: 'boolean' },
@@ -156,6 +164,7 @@ export function parseCommandLine(argv: string[]): Command {
         ...(v.policy ? { policy: v.policy } : {}),
         ...(v['trivy-report'] ? { trivyReport: v['trivy-report'] } : {}),
         ...(v['grype-report'] ? { grypeReport: v['grype-report'] } : {}),
+        ...scannerDb(v['trivy-db-repository'], v['grype-db-url'], v['cache-dir']),
         ...(v.sign || command === 'sign'
           ? { sign: signFlags(v.key, !v['no-legacy'], v.recursive ?? false) }
           : {}),
@@ -225,4 +234,20 @@ function parseBool(text: string, flag: string): boolean {
   if (text === 'true') return true;
   if (text === 'false') return false;
   throw new GateError('usage', `${flag} takes true or false (got "${text}")`);
+}
+
+/** `--trivy-db-repository`, `--grype-db-url`, `--cache-dir`, when any is given. */
+function scannerDb(
+  trivyRepository: string | undefined,
+  grypeUpdateUrl: string | undefined,
+  cacheDir: string | undefined,
+): { scannerDb?: NonNullable<Extract<Command, { command: 'check' }>['scannerDb']> } {
+  if (!trivyRepository && !grypeUpdateUrl && !cacheDir) return {};
+  return {
+    scannerDb: {
+      ...(trivyRepository ? { trivyRepository } : {}),
+      ...(grypeUpdateUrl ? { grypeUpdateUrl } : {}),
+      ...(cacheDir ? { cacheDir } : {}),
+    },
+  };
 }

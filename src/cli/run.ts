@@ -81,6 +81,7 @@ async function dispatch(command: Command): Promise<number> {
         ...(command.policy ? { policyPath: command.policy } : {}),
         ...(command.trivyReport ? { trivyReport: command.trivyReport } : {}),
         ...(command.grypeReport ? { grypeReport: command.grypeReport } : {}),
+        ...scannerDbOptions(command.scannerDb),
         log: stderrLogger(command.common.debug),
         ...(progress ? { progress } : {}),
       };
@@ -206,4 +207,14 @@ function colorOn(): boolean {
 
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ');
+}
+
+/** The check options for `--trivy-db-repository`, `--grype-db-url` and `--cache-dir`. */
+function scannerDbOptions(db: Extract<Command, { command: 'check' }>['scannerDb']) {
+  if (!db) return {};
+  const { cacheDir, ...source } = db;
+  return {
+    ...(cacheDir ? { cacheDir } : {}),
+    ...(Object.keys(source).length > 0 ? { dbSource: source } : {}),
+  };
 }

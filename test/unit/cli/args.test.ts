@@ -35,6 +35,27 @@ describe('the command line', () => {
     });
   });
 
+  test('check takes where the scanner databases come from and are kept', () => {
+    const command = parseCommandLine([
+      'check',
+      'alpine',
+      '--trivy-db-repository',
+      '127.0.0.1:5000/trivy-db:2',
+      '--grype-db-url',
+      'http://127.0.0.1:8080/latest.json',
+      '--cache-dir',
+      '/var/cache/gate',
+    ]);
+    expect(command).toMatchObject({
+      scannerDb: {
+        trivyRepository: '127.0.0.1:5000/trivy-db:2',
+        grypeUpdateUrl: 'http://127.0.0.1:8080/latest.json',
+        cacheDir: '/var/cache/gate',
+      },
+    });
+    expect(parseCommandLine(['check', 'alpine'])).not.toHaveProperty('scannerDb');
+  });
+
   test('no command, help and version', () => {
     expect(parseCommandLine([]).command).toBe('help');
     expect(parseCommandLine(['--help']).command).toBe('help');
