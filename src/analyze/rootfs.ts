@@ -205,7 +205,9 @@ export function openNode(view: View, path: string, inContainer: boolean): Opened
       return { source: { kind: 'unreadable', reason: `read ${path}: is a directory` }, path };
     case 'file':
       if (inode.content === undefined) {
-        return { unknown: `${path} (${inode.size} bytes) was too large for the gate to keep` };
+        return {
+          unknown: `${path} (${inode.size} bytes) is too large (or binary) for the gate to keep`,
+        };
       }
       return { source: { kind: 'content', bytes: inode.content }, path };
     case 'symlink':
