@@ -19,7 +19,7 @@ export interface ToolCache {
 /** Pinned releases: bumped on purpose, each with its checksums file verified at install time. */
 export const DEFAULT_VERSIONS: Record<ScannerName, string> = {
   trivy: '0.74.0',
-  grype: '0.120.1',
+  grype: '0.121.3',
 };
 
 const REPOS: Record<ScannerName, string> = {
@@ -36,7 +36,7 @@ export interface InstallOptions {
   baseUrl?: string;
 }
 
-/** Release asset names differ by project: `trivy_0.74.0_Linux-64bit.tar.gz`, `grype_0.120.1_linux_amd64.tar.gz`. */
+/** Release asset names differ by project: `trivy_0.74.0_Linux-64bit.tar.gz`, `grype_0.121.3_linux_amd64.tar.gz`. */
 export function assetName(
   tool: ScannerName,
   version: string,
