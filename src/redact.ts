@@ -1,4 +1,5 @@
 import { maskSpans } from './analyze/secrets/excerpt.js';
+import { maskFoundSecrets } from './analyze/secrets/found.js';
 import { SecretScanner } from './analyze/secrets/scanner.js';
 
 /*
@@ -7,7 +8,8 @@ import { SecretScanner } from './analyze/secrets/scanner.js';
  * output path can forget a step:
  *   1. credentials in URLs and image references are replaced by `***`;
  *   2. every span a secret detector finds is masked, wherever the text came from (a file path, an
- *      env var name, a label key, a history line, a tag, an error quoting any of them);
+ *      env var name, a label key, a history line, a tag, an error quoting any of them), and so is
+ *      every secret found earlier in this run, wherever it is quoted (analyze/secrets/found.ts);
  *   3. terminal control characters and bidi overrides are made visible (`\x1b`, `\u202e`).
  * Each step is idempotent, so text may pass through more than once.
  *
@@ -99,7 +101,7 @@ export function maskSecrets(text: string): string {
   const spans = scanner.spans(text);
   const assigned = text.replace(FLAG_VALUE, '$1=');
   if (assigned !== text) spans.push(...scanner.spans(assigned));
-  return maskSpans(text, spans);
+  return maskFoundSecrets(maskSpans(text, spans));
 }
 
 /** A command-line flag that names a secret: `--password`, `-token`, `--api-key`, `--db-secret`. */

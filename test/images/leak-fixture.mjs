@@ -121,6 +121,10 @@ function layers(s) {
       { path: `app/${s.gitlab}/`, dir: true },
       { path: `app/${s.gitlab}/${s.stripe}.txt`, content: `token=${s.npm}\n` },
       { path: `app/${s.slack}.env`, content: `api_key=${s.google}\n` },
+      // A found secret (the DB password) reused bare as a directory name: no detector sees it
+      // there, but it was found elsewhere, so it must be masked here too.
+      { path: `app/${s.password}/`, dir: true },
+      { path: `app/${s.password}/app.env`, content: `SLACK_TOKEN=${s.slack}\n` },
       // Symlinks whose targets hold tokens, one of them /etc/passwd (the non-root rule reads it).
       { path: `app/link-${s.github}`, symlink: `/run/secrets/${s.github2}/token` },
       { path: 'etc/passwd', symlink: `/opt/${s.npm}/passwd` },
@@ -157,13 +161,16 @@ function imageConfig(s, diffIds) {
         `SLACK_TOKEN=${s.slack}`,
         `HOME=/home/${s.gitlab}`,
       ],
-      Entrypoint: ['/app/run', `--token=${s.npm}`],
+      Entrypoint: ['/app/run', `--token=${s.npm}`, s.awsSecret],
       Cmd: ['--password', s.password, `--key=${s.google}`],
       WorkingDir: `/srv/${s.slack}`,
       Labels: {
         [s.stripe]: 'label key holds a token',
         'org.example.token': s.gitlab,
         'org.example.aws': `aws_secret_access_key=${s.awsSecret}`,
+        // Found secrets reused bare, where no detector would recognise them.
+        'org.example.bare': s.awsSecret,
+        [`org.example.${s.password}`]: 'bare key',
       },
       Volumes: { [`/data/${s.github}`]: {} },
       ExposedPorts: { [`8080/tcp`]: {}, [`${s.npm}/tcp`]: {} },

@@ -1,5 +1,6 @@
 import { DETECTORS, KEYSTORE_HEAD, keystoreHits } from './detectors/index.js';
 import { buildExcerpt, maskSpans, type Redaction } from './excerpt.js';
+import { rememberSecret } from './found.js';
 import { Prefilter, caseVariants } from './prefilter.js';
 import type { Detector, DetectorMatch, Needle, SecretHit } from './types.js';
 
@@ -174,6 +175,7 @@ class Examiner {
         const start = textBase + match.start;
         const end = textBase + Math.max(match.end, match.start + 1);
         const span = { start, end, keep: match.keep };
+        rememberSecret((detector.multiline === true ? text : line).slice(match.start, match.end));
         // A span another detector claimed is not reported again, but is still masked.
         const reported = !this.claimed.some((c) => c.start < end && start < c.end);
         if (reported || !this.claimed.some((c) => c.start <= start && end <= c.end)) {

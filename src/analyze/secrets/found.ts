@@ -1,0 +1,29 @@
+/**
+ * The values of the secrets found so far in this process, so that a later quote of one is masked
+ * wherever it appears (src/redact.ts): a token found in a file's content must not be printed
+ * when the same string is also a directory name, a label value, or a bare argument, places where
+ * no detector would recognise it on its own. Values only ever leave this module as `****`.
+ *
+ * Bounded: a pathological image with more distinct secrets than MAX still gets every detector
+ * span masked; only this cross-reference stops growing.
+ */
+const MAX = 10_000;
+/** Shorter values would mask ordinary words. */
+const MIN_LENGTH = 8;
+const values = new Set<string>();
+
+/** Remembers a found secret; a multi-line one (a PEM body) line by line. */
+export function rememberSecret(value: string): void {
+  for (const part of value.split(/\r?\n|\\r\\n|\\n/)) {
+    const v = part.trim();
+    // Printable ASCII only: the scanner decodes bytes as latin1, printed text is UTF-16.
+    if (v.length >= MIN_LENGTH && /^[\x21-\x7e]+$/.test(v) && values.size < MAX) values.add(v);
+  }
+}
+
+/** `text` with every remembered secret replaced by `****`. */
+export function maskFoundSecrets(text: string): string {
+  let out = text;
+  for (const v of values) if (out.includes(v)) out = out.split(v).join('****');
+  return out;
+}
