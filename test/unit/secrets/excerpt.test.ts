@@ -59,6 +59,27 @@ describe('excerpts of a line with many secrets', () => {
     }
   });
 
+  test('a secret claimed by an earlier window of a long line is masked in a later one', () => {
+    // The first window (1024 bytes from the first token) holds the second token whole but cuts
+    // the Slack token 7 characters after it: that one is found in a second window, whose excerpt
+    // must still mask the second token, found (and claimed) by the first window.
+    const s = plantSecrets();
+    const head = `{"t":"${s.github}","f":"`;
+    const line = `${head}${'x'.repeat(960 - head.length)}","a":"${s.github2}","b":"${s.slack}","z":"${'z'.repeat(1000)}"}`;
+    const slices = slicesOf([s.github, s.github2, s.slack]);
+    const hits = scanner.scanString(line);
+    expect(hits.map((h) => h.detector).sort()).toEqual([
+      'github-token',
+      'github-token',
+      'slack-token',
+    ]);
+    for (const h of hits)
+      expect(
+        slices.filter((x) => h.excerpt.includes(x)),
+        h.excerpt,
+      ).toEqual([]);
+  });
+
   test('a neighbouring secret that no detector recognises is not carried either', () => {
     const s = plantSecrets();
     // A bare random value, right next to a finding: no key says what it is.
