@@ -66,10 +66,20 @@ export function parseTrivyJson(doc: JsonObject, source: string): ScanReport {
     scannerVersion: str(obj(doc.Trivy).Version),
     ...defined({
       os: scannedOs(obj(metadata.OS), results),
-      packageCount:
-        listed.length > 0 ? listed.reduce((n, r) => n + arr(r.Packages).length, 0) : undefined,
+      packageCount: packageCount(results, listed),
     }),
   };
+}
+
+/**
+ * Packages Trivy catalogued: the sum of its package lists (`--list-all-pkgs`, the default since
+ * 0.6x). No result at all means Trivy found nothing to look at (it is what `--skip-dirs /etc`
+ * gives); results without lists (older reports) leave the count unknown.
+ */
+function packageCount(results: JsonObject[], listed: JsonObject[]): number | undefined {
+  if (results.length === 0) return 0;
+  if (listed.length === 0) return undefined;
+  return listed.reduce((n, r) => n + arr(r.Packages).length, 0);
 }
 
 /**

@@ -198,4 +198,10 @@ describe('"could not analyse" is never clean', () => {
     expect(coverage(parse(empty)).emptyCatalog).toBe(true);
     expect(coverage(parse(readFixture('trivy/golden_alpine-310.json'))).emptyCatalog).toBe(false);
   });
+
+  test('a real Trivy report of a scan that skipped /etc (no OS, no result at all) is an empty catalogue', () => {
+    const report = parse(readFixture('trivy/golden_alpine-39-skip.json'));
+    expect(report.os).toBeUndefined();
+    expect(coverage(report)).toEqual({ problems: [], emptyCatalog: true });
+  });
 });
