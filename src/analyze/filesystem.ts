@@ -18,8 +18,13 @@ import type { AccountFacts } from './types.js';
 
 /** Small files whose content is kept when it could be an account file. */
 const MAX_KEPT_FILE = 1 << 20;
-/** All kept content together; past it, files are not kept (and the rule fails if it needs one). */
-const MAX_KEPT_TOTAL = 64 << 20;
+/**
+ * All kept content together; past it, files are not kept (and the rule fails if it needs one).
+ * Files named like account files may use the larger budget, any other candidate the smaller one,
+ * so a thousand text files cannot crowd /etc/passwd out.
+ */
+const MAX_KEPT_NAMED = 128 << 20;
+const MAX_KEPT_OTHER = 32 << 20;
 /** How much of a file's start decides whether it could be an account file. */
 const SNIFF = 4096;
 
@@ -71,7 +76,9 @@ export class FilesystemAnalyzer implements Analyzer {
     const p = this.pending.get(entry);
     if (!p) return;
     if (p.keep === undefined) {
-      p.keep = this.kept + entry.size <= MAX_KEPT_TOTAL && couldBeAccountFile(entry.path, chunk);
+      const named = /^(passwd|group)/.test(entry.path.slice(entry.path.lastIndexOf('/') + 1));
+      const budget = named ? MAX_KEPT_NAMED : MAX_KEPT_OTHER;
+      p.keep = this.kept + entry.size <= budget && (named || couldBeAccountFile(entry.path, chunk));
       if (p.keep) this.kept += entry.size;
     }
     if (p.keep) p.parts.push(Buffer.from(chunk));
@@ -145,14 +152,14 @@ function engineOpen(view: View, path: string): Opened | { refused: string } {
 }
 
 /**
- * Kept: names an account file could have, anything under /etc, and text whose start has a colon.
- * A file not kept that /etc/passwd resolves to makes the rule fail, never pass.
+ * Besides files named like account files: small files under /etc, and text whose start has a
+ * line with three colons (`name:x:uid:`). A file not kept that /etc/passwd resolves to makes the
+ * rule fail, never pass.
  */
 function couldBeAccountFile(path: string, first: Buffer): boolean {
-  const base = path.slice(path.lastIndexOf('/') + 1);
-  if (path.startsWith('/etc/') || /passwd|group/.test(base)) return true;
+  if (path.startsWith('/etc/')) return true;
   const head = first.subarray(0, SNIFF);
-  return !head.includes(0) && head.includes(0x3a);
+  return !head.includes(0) && /^[^\n:]*:[^\n:]*:[^\n:]*:/m.test(head.toString('latin1'));
 }
 
 // ---------------------------------------------------------------------------------------------

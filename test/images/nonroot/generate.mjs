@@ -530,6 +530,56 @@ load(
   ],
   { failClosed: 'overlayfs attributes' },
 );
+load('x-dotdot-name', 'app', 'a member named ../../etc/passwd lands at /etc/passwd', [
+  [f('etc/group', GROUP), f('etc/passwd', ROOT + APP)],
+  [f('../../etc/passwd', ROOT + APP0)],
+]);
+load('x-absolute-name', 'app', 'a member named /etc/passwd', [
+  [f('etc/group', GROUP), f('etc/passwd', ROOT + APP)],
+  [f('/etc/passwd', ROOT + APP0)],
+]);
+load(
+  'x-whiteout-under-symlink',
+  'app',
+  'a whiteout below a lower symlinked directory makes it a new, empty directory',
+  [
+    [
+      f('etc/group', GROUP),
+      f('real/passwd', ROOT + APP),
+      s('acct', '/real'),
+      s('etc/passwd', '/acct/passwd'),
+    ],
+    [f('acct/.wh.other', '')],
+  ],
+);
+load(
+  'x-hardlink-to-symlink',
+  'app',
+  'a hard link to a symlink is a symlink, followed from where the link is',
+  [
+    [
+      f('etc/group', GROUP),
+      f('etc/p2', ROOT + APP),
+      f('data/p2', ROOT + APP0),
+      s('data/l', 'p2'),
+      h('etc/passwd', 'data/l'),
+    ],
+  ],
+);
+load(
+  'x-opaque-over-symlink',
+  'app',
+  'an opaque marker below a lower symlink makes a new directory',
+  [
+    [
+      f('etc/group', GROUP),
+      f('real/passwd', ROOT + APP0),
+      s('acct', '/real'),
+      s('etc/passwd', '/acct/passwd'),
+    ],
+    [f('acct/.wh..wh..opq', ''), f('acct/passwd', ROOT + APP)],
+  ],
+);
 load('x-user-leading-space', ' app', 'USER is not trimmed: " app" is not app', [
   [f('etc/group', GROUP), f('etc/passwd', ROOT + APP)],
 ]);
