@@ -137,12 +137,21 @@ export function safeText(text: string): string {
  * it to the whole value they print, so a field added later is covered without a change here.
  */
 export function safeDeep<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && done.has(value)) return done.get(value) as T;
   const strings: string[] = [];
   collect(value, strings);
   const safe = safeTexts(strings);
   let next = 0;
-  return rebuild(value, () => safe[next++]!) as T;
+  const out = rebuild(value, () => safe[next++]!) as T;
+  if (typeof value === 'object' && value !== null) done.set(value, out);
+  return out;
 }
+
+/**
+ * Values already made safe, by identity: a verdict is rendered several times (each format, the
+ * summary, the comment, a shortened comment) and never changes once built.
+ */
+const done = new WeakMap<object, unknown>();
 
 /**
  * `safeText` of many strings at once: one scan over them joined by a separator no escaped string
