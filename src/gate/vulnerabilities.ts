@@ -106,6 +106,13 @@ async function fromReports(o: CollectOptions, identity: ImageIdentity): Promise<
     acceptUnknownDbAge: o.acceptUnknownDbAge ?? false,
     now: o.now ?? new Date(),
   };
+  const found = o.workspace ? workspaceScannerFiles(o.workspace) : [];
+  if (found.length > 0) {
+    out.notes.push(
+      `scanner configuration in the workspace: ${found.join(', ')}; a report made with it ` +
+        `may leave findings out, which image-gate cannot tell (its own runs ignore it)`,
+    );
+  }
   for (const { scanner, file } of o.plan.reports) {
     try {
       const report = await readReport(file, scanner);

@@ -49,9 +49,10 @@ alerts:
 export async function createSandbox(cacheDir: string): Promise<Sandbox> {
   const cwd = await mkdtemp(path.join(tmpdir(), 'image-gate-scan-'));
   const home = path.join(cacheDir, 'home');
-  const own = path.join(cwd, '..', `${path.basename(cwd)}-config`);
+  // Apart from the cwd, so that stays empty; a fresh random name, so nobody can plant it.
+  const own = await mkdtemp(path.join(tmpdir(), 'image-gate-scan-config-'));
   await mkdir(home, { recursive: true });
-  await mkdir(path.join(own, 'modules'), { recursive: true });
+  await mkdir(path.join(own, 'modules'));
   const files = {
     trivyConfig: path.join(own, 'trivy.yaml'),
     trivyIgnore: path.join(own, 'trivyignore'),

@@ -272,6 +272,19 @@ describe('what a scanner run must prove', () => {
 });
 
 describe('reports given with --trivy-report / --grype-report', () => {
+  test('scanner configuration in the workspace is named: the report may have been made with it', async () => {
+    const workspace = path.join(bin.dir, 'repo');
+    mkdirSync(workspace);
+    writeFileSync(path.join(workspace, '.trivyignore'), 'CVE-2024-0002\n');
+    const file = bin.file('grype.json', JSON.stringify(grypeReport()));
+    const input = await fromReports({ grype: file }, { workspace });
+    expect(input.errors).toEqual([]);
+    expect(input.notes).toEqual([
+      'scanner configuration in the workspace: .trivyignore; a report made with it may leave ' +
+        'findings out, which image-gate cannot tell (its own runs ignore it)',
+    ]);
+  });
+
   test.each([
     ['trivy', '{"SchemaVersion":2}'],
     ['grype', '{"matches":[]}'],
