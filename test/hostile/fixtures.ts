@@ -184,6 +184,22 @@ export async function buildHostileFiles(root: string): Promise<HostileCase[]> {
     ],
     /decompresses to more than \d+ bytes; refusing a possible decompression bomb/,
   );
+  // Two layers at the largest window allowed (128 MiB each, decoded two at a time), each an RLE
+  // bomb behind a tar header: the worst a zstd layer may still cost.
+  const maxWindowBomb = (fill: number): LayerBlob => ({
+    blob: Buffer.concat([
+      frameHeader(27),
+      rawBlock(tarHeader(`bomb${fill}`, 0o77777777777)),
+      Buffer.concat(Array.from({ length: 10_000 }, () => rleBlock(fill, 128 << 10))),
+      rawBlock(Buffer.alloc(0), true),
+    ]),
+    mediaType: MT.zstd,
+  });
+  await layout(
+    'zstd-max-window-layers',
+    [maxWindowBomb(1), maxWindowBomb(2)],
+    /decompresses to more than \d+ bytes; refusing a possible decompression bomb/,
+  );
   // 1 GiB of zeros in 1 MB of gzip: inflated at full speed within the ratio bound, then
   // refused by its diffID; never more than a slice at a time in memory.
   await layout(

@@ -83,6 +83,7 @@ describe('hostile layouts and archives end with a clear error, in bounded memory
     'zstd-huge-window',
     'zstd-declared-size',
     'zstd-rle-bomb',
+    'zstd-max-window-layers',
     'gzip-bomb',
     'manifest-without-size',
     'layer-declared-huge',
