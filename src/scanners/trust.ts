@@ -77,7 +77,10 @@ export function checkReportDb(
   return undefined;
 }
 
-/** What a scan could not cover. `problems` fail closed; `emptyCatalog` is for the policy. */
+/**
+ * What a scan could not cover. `problems` fail closed (the caller names the scanner);
+ * `emptyCatalog` is for the policy.
+ */
 export interface Coverage {
   problems: string[];
   emptyCatalog: boolean;
@@ -92,14 +95,12 @@ export function coverage(report: ScanReport): Coverage {
   const problems: string[] = [];
   const os = report.os;
   if (os && !os.analysed) {
-    problems.push(
-      `${report.scanner} cannot analyse ${os.name} (unsupported OS): its OS packages were not checked`,
-    );
+    problems.push(`cannot analyse ${os.name} (unsupported OS): its OS packages were not checked`);
   }
   if (os?.endOfLife) {
     problems.push(
-      `${os.name} is end-of-life according to ${report.scanner}: its vulnerability data is ` +
-        `incomplete, so finding nothing proves nothing`,
+      `${os.name} is end-of-life: its vulnerability data is incomplete, so finding nothing ` +
+        `proves nothing`,
     );
   }
   return { problems, emptyCatalog: report.packageCount === 0 };
