@@ -133,6 +133,29 @@ build(
   'U+200B is not white space: not app',
   first('\u200bapp:x:0:0::/:/bin/sh\n'),
 );
+// Every white space Go's unicode.IsSpace knows, leading a line that would make app uid 0; and
+// look-alikes that are not white space (the line then names someone else).
+for (const [cp, why] of [
+  [0x0c, 'form feed'],
+  [0x0d, 'carriage return'],
+  [0x85, 'NEL'],
+  [0x1680, 'Ogham space mark'],
+  ...Array.from({ length: 11 }, (_, i) => [0x2000 + i, 'a general-punctuation space']),
+  [0x2028, 'line separator'],
+  [0x2029, 'paragraph separator'],
+  [0x202f, 'narrow no-break space'],
+  [0x205f, 'medium mathematical space'],
+  [0x180e, 'Mongolian vowel separator (no longer white space)'],
+  [0xfeff, 'byte order mark (not white space)'],
+]) {
+  const hex = cp.toString(16).padStart(4, '0');
+  build(
+    `pw-ws-${hex}`,
+    'app',
+    `U+${hex.toUpperCase()} ${why} before a name`,
+    first(String.fromCodePoint(cp) + 'app:x:0:0::/:/bin/sh\n'),
+  );
+}
 build('pw-name-only', 'app', 'a bare name is an entry with uid 0', first('app\n'));
 build('pw-short-line', 'app', 'missing uid field is 0', first('app:x\n'));
 build('pw-uid-empty', 'app', 'an empty uid is 0', first('app:x::1000::/:/bin/sh\n'));
@@ -304,6 +327,13 @@ build(
   'a supplementary gid above 2^31 found in group is fine',
   pw(ROOT + APP, GROUP + 'big:x:3000000000:app\n'),
 );
+build(
+  'gr-long-line',
+  'app:staff',
+  'group lines have no length limit (runc 1.1)',
+  pw(ROOT + APP, GROUP + 'big:x:7:' + long(70_000, 'a,') + '\nstaff:x:50:\n'),
+);
+build('user-empty-group', 'app:', 'an empty group is no group', pw(ROOT + APP));
 build('gr-missing', 'app:50', 'no group file: a numeric group runs', {
   files: { 'etc/passwd': ROOT + APP },
 });
@@ -580,6 +610,9 @@ load(
     [f('acct/.wh..wh..opq', ''), f('acct/passwd', ROOT + APP)],
   ],
 );
+load('x-user-space-number', ' 1000', 'USER " 1000" is not a number: a name, not found', [
+  [f('etc/group', GROUP), f('etc/passwd', ROOT + APP)],
+]);
 load('x-user-leading-space', ' app', 'USER is not trimmed: " app" is not app', [
   [f('etc/group', GROUP), f('etc/passwd', ROOT + APP)],
 ]);
