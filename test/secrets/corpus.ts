@@ -807,7 +807,7 @@ export function positives(seed = 11): CorpusItem[] {
       'url=jdbc:postgresql://db:5432/app?user=app&password=@@&ssl=true',
       'db-uri',
       g.tok(B62, 16),
-      ['generic-secret'],
+      ['url-credentials'],
     ),
     lines(
       'file',

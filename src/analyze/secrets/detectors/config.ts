@@ -1,6 +1,6 @@
 import type { Detector, DetectorMatch } from '../types.js';
 import { isExampleValue, isPlaceholder } from '../values.js';
-import { looksRandom, wordiness } from './generic.js';
+import { isSecretValue, looksRandom, wordiness } from './generic.js';
 
 // Credentials held by well-known configuration formats.
 
@@ -111,3 +111,35 @@ export const urlCredentials: Detector = {
     return out;
   },
 };
+
+/**
+ * A password in a connection string's query (`jdbc:postgresql://db/app?user=app&password=…`).
+ * Only `password`/`pwd` count: other query tokens (`oauth_token=`, `access_token=`) fill
+ * documentation URLs.
+ */
+export const urlPasswordParameter: Detector = {
+  id: 'url-credentials',
+  title: 'Password in URL',
+  windows: ['sswo', 'SSWO'],
+  assignment: true,
+  quick: /[?&;](?:password|PASSWORD|pwd|PWD)=/,
+  find(text, lineEnd) {
+    const line = text.slice(0, lineEnd);
+    const out: DetectorMatch[] = [];
+    const re = /[?&;](?:password|pwd)=([^&;\s"'#<>`]{1,128})/dgi;
+    for (let m = re.exec(line); m !== null; m = re.exec(line)) {
+      const span = m.indices?.[1];
+      if (span === undefined || !isSecretValue(decodeURIComponentSafe(m[1] ?? ''))) continue;
+      out.push({ at: span[0], start: span[0], end: span[1], keep: 0 });
+    }
+    return out;
+  },
+};
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

@@ -9,7 +9,7 @@ const KEYWORD = /passw(?:or)?d|secret|token|api[_-]?key/gi;
 
 /** key, optional closing quote of the key, operator (never `==`), then a quoted or bare value. */
 const ASSIGNMENT =
-  /(?<=^|[\s"'`{(,;$@&?]|--?)([A-Za-z0-9_.-]{0,64}?(?:passw(?:or)?d|secret|token|api[_-]?key)[A-Za-z0-9_.-]{0,48})["']?[ \t]{0,8}(?::=|=>|=|:)(?![=:])[ \t]*(?:(["'`])((?:(?!\2)[^\\\n]){1,256})\2|([^\s"'`,;)\]}<>&]{1,256}))/dgi;
+  /(?<=^|[\s"'`{(,;$@]|--?)([A-Za-z0-9_.-]{0,64}?(?:passw(?:or)?d|secret|token|api[_-]?key)[A-Za-z0-9_.-]{0,48})["']?[ \t]{0,8}(?::=|=>|=|:)(?![=:])[ \t]*(?:(["'`])((?:(?!\2)[^\\\n]){1,256})\2|([^\s"'`,;)\]}<>]{1,256}))/dgi;
 
 /** Keys that name something about a secret rather than the secret (`token_type`, `password_file`). */
 const NOT_A_SECRET_KEY =

@@ -1,5 +1,10 @@
 import type { Detector } from '../types.js';
-import { dockerConfigAuth, npmrcAuthToken, urlCredentials } from './config.js';
+import {
+  dockerConfigAuth,
+  npmrcAuthToken,
+  urlCredentials,
+  urlPasswordParameter,
+} from './config.js';
 import { awsSecretAccessKey, genericSecret } from './generic.js';
 import { INFRA_DETECTORS } from './infra.js';
 import {
@@ -50,5 +55,6 @@ export const DETECTORS: readonly Detector[] = [
   npmrcAuthToken,
   dockerConfigAuth,
   urlCredentials,
+  urlPasswordParameter,
   genericSecret,
 ];

@@ -14,7 +14,7 @@ const AZURITE_KEY =
 export const azureConnectionString: Detector = {
   id: 'azure-storage-key',
   title: 'Azure storage or service bus key in a connection string',
-  windows: ['ntKe', 'ssKe'],
+  windows: ['tKey', 'sKey'],
   quick: /(?:AccountKey|SharedAccessKey)\s*=/,
   find: (text, lineEnd) =>
     matchGroup(
@@ -29,11 +29,12 @@ export const azureConnectionString: Detector = {
 export const azureSasToken: Detector = {
   id: 'azure-sas-token',
   title: 'Azure shared access signature',
-  windows: ['sig='],
-  quick: /[?&]sig=/,
+  // `sv=` (the service version every SAS has) rather than `sig=`: `si` and `ig` are common bigrams.
+  windows: ['?sv=', '&sv=', ';sv=', '=sv='],
+  quick: /(?:^|[?&;=])sv=\d{4}-/,
   find(text, lineEnd) {
     const line = text.slice(0, lineEnd);
-    if (!/[?&;]sv=\d{4}-\d\d-\d\d/.test(line)) return [];
+    if (!/(?:^|[?&;=])sv=\d{4}-\d\d-\d\d/.test(line)) return [];
     return matchGroup(
       line,
       /[?&]sig=([A-Za-z0-9%+/]{30,}(?:%3[Dd]|=){0,2})/dg,
@@ -50,11 +51,15 @@ export const azureSasToken: Detector = {
 export const pgpass: Detector = {
   id: 'pgpass',
   title: 'PostgreSQL password file entry (.pgpass)',
-  windows: [':543', ':643', ':*:*', '*:*:'],
+  windows: [':543', ':*:*', '*:*:'],
   quick: /:(?:\d{2,5}|\*):/,
   find(text, lineEnd) {
     const line = text.slice(0, lineEnd).replace(/\r$/, '');
-    const m = /^([^:\s#][^:\s]*):(?:\d{2,5}|\*):[^:\s]+:[^:\s]+:(\S{6,})$/d.exec(line);
+    // Printable fields, a host name or `*` first: binaries hold colon-separated runs too.
+    const m =
+      /^([A-Za-z0-9*][\w.*-]*|\[[0-9A-Fa-f:]+\]):(?:\d{2,5}|\*):[\w.*$-]+:[\w.*$@-]+:([\x21-\x7e]{6,})$/d.exec(
+        line,
+      );
     const span = m?.indices?.[2];
     const pass = m?.[2] ?? '';
     if (span === undefined || isPlaceholder(pass) || isExampleValue(pass)) return [];
@@ -63,38 +68,27 @@ export const pgpass: Detector = {
   },
 };
 
-/** `.netrc`: `machine host login user password secret`, on one line or several. */
+/**
+ * `.netrc`: `machine host login user password secret`, on one line or one token a line. Anchored
+ * on `password` (`machine` and `login` are all common bigrams: slow prefilter literals): a line
+ * that names a machine, or a line that is only `password VALUE`, as netrc files write it.
+ */
 export const netrc: Detector = {
   id: 'netrc-password',
   title: 'Password in .netrc',
-  multiline: true,
-  windows: ['achi'],
-  quick: /(?:^|\s)machine\s+\S/,
+  windows: ['sswo'],
+  quick: /(?:^|\s)password[ \t]+\S/,
   find(text, lineEnd) {
-    // The entry runs until the next `machine` (or `default`) or a blank line.
-    const first = text.slice(0, lineEnd);
-    const at = /(?:^|\s)machine\s+\S/.exec(first);
-    if (at === null) return [];
-    const rest = text.slice(at.index);
-    const stop = /\n\s*\n|\s(?:machine|default)\s/.exec(rest.slice(8));
-    const entry = stop === null ? rest.slice(0, 600) : rest.slice(0, 8 + stop.index);
-    if (!/(?:^|\s)login\s+\S/.test(entry)) return [];
-    const out: DetectorMatch[] = [];
-    const re = /(?:^|\s)password\s+(\S+)/dg;
-    for (let m = re.exec(entry); m !== null; m = re.exec(entry)) {
-      const span = m.indices?.[1];
-      const pass = m[1] ?? '';
-      // Documentation writes `password qwerty` or `password too-late-in-file`: a real entry's
-      // password or token mixes letters and digits.
-      if (span === undefined || !isSecretValue(pass)) continue;
-      out.push({
-        at: at.index + span[0],
-        start: at.index + span[0],
-        end: at.index + span[1],
-        keep: 0,
-      });
-    }
-    return out;
+    const line = text.slice(0, lineEnd).replace(/\r$/, '');
+    const m =
+      /^[ \t]*(?:machine[ \t]+\S+[ \t]+(?:login[ \t]+\S+[ \t]+)?)?password[ \t]+(\S+)(?:[ \t]+(?:login|account|machine)[ \t]+\S+)*[ \t]*$/d.exec(
+        line,
+      );
+    const span = m?.indices?.[1];
+    // Documentation writes `password qwerty` or `password too-late-in-file`: a real entry's
+    // password or token mixes letters and digits.
+    if (span === undefined || !isSecretValue(m?.[1] ?? '')) return [];
+    return [{ at: span[0], start: span[0], end: span[1], keep: 0 }];
   },
 };
 
@@ -258,14 +252,17 @@ export const kubernetesSecret: Detector = {
 export const xmlPassword: Detector = {
   id: 'xml-password',
   title: 'Password in XML element',
-  windows: ['ord>', 'ORD>', 'swd>', 'ret>', 'RET>', 'ken>', 'KEN>', 'key>', 'Key>', 'KEY>'],
-  quick: /(?:passw(?:or)?d|secret|token|api[_-]?key)>/i,
+  // The generic detector's literals: their bigrams are triggers already, so they cost nothing more.
+  windows: ['sswo', 'sswd', 'ecre', 'i_ke', 'ikey', 'i-ke'],
+  anyCase: true,
+  // Not `token`: XML APIs page with `<nextToken>`, `<clientToken>` (idempotency), not secrets.
+  quick: /(?:passw(?:or)?d|secret|api[_-]?key)>/i,
   find: (text, lineEnd) => xmlValues(text.slice(0, lineEnd)),
 };
 
 function xmlValues(line: string): DetectorMatch[] {
   const out: DetectorMatch[] = [];
-  const re = /<([\w:.-]*(?:passw(?:or)?d|secret|token|api[_-]?key))>([^<>\s]{6,256})<\/\1>/dgi;
+  const re = /<([\w:.-]*(?:passw(?:or)?d|secret|api[_-]?key))>([^<>\s]{6,256})<\/\1>/dgi;
   for (let m = re.exec(line); m !== null; m = re.exec(line)) {
     const span = m.indices?.[2];
     if (span === undefined || /(?:name|id|file|path|url|type)$/i.test(m[1] ?? '')) continue;

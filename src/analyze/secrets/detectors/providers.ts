@@ -79,7 +79,8 @@ export const huggingFaceToken = tokenDetector(
 export const dockerHubToken = tokenDetector(
   'dockerhub-token',
   'Docker Hub access token',
-  ['dckr'],
+  // `kr_p`/`kr_o` rather than `dckr`: `ck` is a common bigram, a prefilter trigger for nothing.
+  ['kr_p', 'kr_o'],
   /dckr_(?:pat|oat)_/,
   /(dckr_(?:pat|oat)_[A-Za-z0-9_-]{27,})(?![A-Za-z0-9_-])/dg,
   4,
@@ -215,6 +216,7 @@ function namedHexKey(
   windows: string[],
   quick: RegExp,
   lengths: number[],
+  anyCase = true,
 ): Detector {
   const re = new RegExp(
     `(?<![A-Za-z0-9_-])(${lengths.map((n) => `[0-9a-f]{${n}}`).join('|')}|SK[0-9a-f]{32})(?![A-Za-z0-9_-])`,
@@ -224,7 +226,7 @@ function namedHexKey(
     id,
     title,
     windows,
-    anyCase: true,
+    anyCase,
     assignment: true,
     quick,
     find(text, lineEnd) {
@@ -252,7 +254,9 @@ function namedHexKey(
 export const datadogKey = namedHexKey(
   'datadog-api-key',
   'Datadog API or application key',
-  ['tado', 'dd_a', 'dd-a'],
+  // `DD_API_KEY`, `dd-api-key`; `datadog` itself is all common bigrams (a slow prefilter
+  // literal), and `DATADOG_API_KEY=…` is a generic api-key assignment anyway.
+  ['dd_a', 'dd-a'],
   /datadog|\bdd[_-]?(?:api|app(?:lication)?)[_-]?key/i,
   [32, 40],
 );
@@ -261,9 +265,10 @@ export const datadogKey = namedHexKey(
 export const twilioKey = namedHexKey(
   'twilio-api-key',
   'Twilio auth token or API key',
-  ['ilio'],
+  ['TWIL', 'Twil', 'twil'],
   /twilio/i,
   [32],
+  false,
 );
 
 /** Mailgun's newer keys (32-8-8 hex) on a line that names Mailgun. */
