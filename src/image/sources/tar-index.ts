@@ -178,6 +178,9 @@ async function indexMembers(
         longName ?? (prefix ? `${prefix}/${field(header, 0, 100)}` : field(header, 0, 100));
       longName = undefined;
       const key = normalise(name);
+      if (members.size + others.size >= MAX_MEMBERS) {
+        throw new GateError('limit', `${path}: more than ${MAX_MEMBERS} members in the archive`);
+      }
       if (type === '0' || type === '\0' || type === '7') {
         members.set(key, { offset: dataStart, size });
         others.delete(key);
@@ -204,6 +207,12 @@ function paxField(meta: Buffer, key: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The index is kept in memory: `docker save` of a thousand-layer image has a few thousand
+ * members, and a hostile archive of millions of empty members must not cost gigabytes.
+ */
+const MAX_MEMBERS = 100_000;
 
 /** Extended headers carry names and attributes; a bigger one is hostile. */
 const MAX_META = 1 << 20;
