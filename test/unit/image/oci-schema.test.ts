@@ -33,7 +33,7 @@ describe('manifests, indexes and configs are checked against their schema before
     expect(parseManifest(Buffer.from(JSON.stringify(index)), undefined, 'i').kind).toBe('index');
   });
 
-  test.for([
+  const broken: [string, (m: Record<string, unknown>) => unknown, RegExp][] = [
     [
       'a layer without size',
       (m: Record<string, unknown>) => delete layers(m)[0]!.size,
@@ -69,7 +69,8 @@ describe('manifests, indexes and configs are checked against their schema before
       (m: Record<string, unknown>) => (m.schemaVersion = 3),
       /\/schemaVersion must be equal to constant/,
     ],
-  ] as const)('%s is an error naming the field', ([, edit, message]) => {
+  ];
+  test.for(broken)('%s is an error naming the field', ([, edit, message]) => {
     expect(() => parseManifest(manifest(edit), undefined, 'reg/repo@x')).toThrow(
       new RegExp(`^reg/repo@x: not a valid image manifest: ${message.source}`),
     );
