@@ -327,6 +327,16 @@ describe('what the real scanners write is checked before it is believed', () => 
     expect(rule.summary).toMatch(/grype[^;]*(stale|old|age)/i);
   });
 
+  test('max-db-age is the policy’s: the hour-old database is too old for 30m', async () => {
+    const strict = both().replace('max-db-age: 24h', 'max-db-age: 30m');
+    const { rule } = await gate(vulnImage('vuln-app').oci, await policy('strict-age', strict), {
+      cacheDir: join(dir, 'cache-strict-age'),
+    });
+    expect(rule.status).toBe('error');
+    expect(rule.summary).toMatch(/trivy[^;]*(stale|old)/i);
+    expect(rule.summary).toMatch(/grype[^;]*(stale|old|age)/i);
+  });
+
   test('no download possible and no database: an error, never a pass', async () => {
     const { rule } = await gate(vulnImage('vuln-app').oci, await policy('both', both()), {
       cacheDir: join(dir, 'cache-none'),
