@@ -149,9 +149,27 @@ export function checkAttLayer(layer: StoredLayer, key: KeyObject, digest: string
  * A bundle: @sigstore/verify checks the signature (against the key; no tlog or timestamp is
  * required for a key-signed bundle), then this checks the statement's subject.
  */
+/** Who may have signed a bundle: a public key, or a keyless identity under a trusted root. */
+export type BundleTrust =
+  { kind: 'key'; key: KeyObject } | { kind: 'keyless'; identity: KeylessIdentity };
+
+export interface KeylessIdentity {
+  /** A sigstore trusted root (`trusted_root.json`): Fulcio CAs, CT logs, TSAs, Rekor logs. */
+  trustedRoot: unknown;
+  /** The certificate's subject (SAN): exact text, or a RegExp (`--certificate-identity-regexp`). */
+  subject: string | RegExp;
+  /** The OIDC issuer (`--certificate-oidc-issuer`), e.g. https://token.actions.githubusercontent.com. */
+  issuer: string;
+  /** GitHub's workflow repository claim (`owner/repo`), when it must match too. */
+  workflowRepository?: string;
+}
+
+/** Fulcio's certificate extension holding the GitHub workflow repository (legacy OID). */
+const WORKFLOW_REPOSITORY_OID = '1.3.6.1.4.1.57264.1.5';
+
 export async function checkBundle(
   stored: StoredBundle,
-  key: KeyObject,
+  trust: BundleTrust,
   digest: string,
 ): Promise<EntryOutcome> {
   const [{ bundleFromJSON }, { Verifier, toSignedEntity, toTrustMaterial }] = await Promise.all([
@@ -166,24 +184,63 @@ export async function checkBundle(
   }
   if (bundle.content.$case !== 'dsseEnvelope')
     return { ok: false, reason: 'not a DSSE bundle (image signatures are DSSE statements)' };
-  const trust = toTrustMaterial(EMPTY_TRUSTED_ROOT, () => ({
-    publicKey: key,
-    validFor: () => true,
-  }));
+  const isKeyless = bundle.verificationMaterial.content.$case !== 'publicKey';
+  if (isKeyless !== (trust.kind === 'keyless')) {
+    return {
+      ok: false,
+      reason: isKeyless
+        ? 'signed keyless (a certificate), but a key was given'
+        : 'signed with a key, but a keyless identity was asked for',
+    };
+  }
   try {
-    new Verifier(trust, { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 }).verify(
-      toSignedEntity(bundle),
-    );
+    if (trust.kind === 'key') {
+      const material = toTrustMaterial(EMPTY_TRUSTED_ROOT, () => ({
+        publicKey: trust.key,
+        validFor: () => true,
+      }));
+      new Verifier(material, {
+        tlogThreshold: 0,
+        ctlogThreshold: 0,
+        timestampThreshold: 0,
+      }).verify(toSignedEntity(bundle));
+    } else {
+      const { TrustedRoot } = await import('@sigstore/protobuf-specs');
+      const root = TrustedRoot.fromJSON(trust.identity.trustedRoot);
+      // A certificate lives minutes: a timestamp (TSA or tlog) must prove when it signed.
+      new Verifier(toTrustMaterial(root), {
+        tlogThreshold: 0,
+        ctlogThreshold: root.ctlogs.length > 0 ? 1 : 0,
+        timestampThreshold: 1,
+      }).verify(toSignedEntity(bundle), {
+        subjectAlternativeName: trust.identity.subject,
+        extensions: { issuer: trust.identity.issuer },
+        ...(trust.identity.workflowRepository
+          ? {
+              oids: [
+                {
+                  oid: { id: oidArcs(WORKFLOW_REPOSITORY_OID) },
+                  value: Buffer.from(trust.identity.workflowRepository),
+                },
+              ],
+            }
+          : {}),
+      });
+    }
   } catch (err) {
     return {
       ok: false,
-      reason: `the bundle does not verify with this key: ${(err as Error).message}`,
+      reason: `the bundle does not verify ${trust.kind === 'key' ? 'with this key' : 'for this identity'}: ${(err as Error).message}`,
     };
   }
   const env = bundle.content.dsseEnvelope;
   if (env.payloadType !== MediaTypes.inToto)
     return { ok: false, reason: `payload type ${env.payloadType} is not in-toto` };
   return statementAbout(env.payload, digest);
+}
+
+function oidArcs(oid: string): number[] {
+  return oid.split('.').map(Number);
 }
 
 const EMPTY_TRUSTED_ROOT = {

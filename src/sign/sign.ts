@@ -10,7 +10,9 @@ import {
   checkSigLayer,
   signatureStatement,
 } from './entries.js';
-import { Annotations, type Descriptor, PredicateTypes } from './formats.js';
+import { Annotations, type Descriptor, PredicateTypes, type Statement } from './formats.js';
+import type { KeylessIdentity } from './entries.js';
+import { buildKeylessBundle, type KeylessOptions } from './keyless.js';
 import type { SigningKey } from './keys.js';
 import { SignatureStore, type ReferrersMode } from './store.js';
 import { type EntryFormat, verifyImage } from './verify.js';
@@ -28,7 +30,13 @@ export interface SignRequest {
   repo: RepositoryRef;
   /** The gated manifest or index, exactly as the registry stores it (never a tag). */
   subject: Descriptor;
-  key: SigningKey;
+  /** Sign with this key (cosign's key-based flow) ... */
+  key?: SigningKey;
+  /**
+   * ... or keyless: a Fulcio certificate for an OIDC identity, bundles only. `verify` is the
+   * identity and trusted root the written bundles are read back and checked against.
+   */
+  keyless?: KeylessOptions & { verify: KeylessIdentity };
   /** The verdict being signed; it must be a pass. */
   verdict: Verdict;
   formats?: SignFormats;
@@ -59,14 +67,21 @@ export interface SignResult {
  * written. Existing entries by other signers are kept.
  */
 export async function signVerdict(req: SignRequest): Promise<SignResult> {
-  const { verdict, subject, key } = req;
+  const { verdict, subject, key, keyless } = req;
+  if (!key === !keyless) throw new GateError('usage', 'signing needs either a key or keyless');
   if (verdict.decision !== 'pass' || verdict.rules.some((r) => r.status === 'error')) {
     throw new GateError(
       'internal',
       `refusing to sign ${subject.digest}: the verdict is not a pass`,
     );
   }
-  const formats = { legacy: req.formats?.legacy ?? true, bundle: req.formats?.bundle ?? true };
+  // Keyless entries are bundles: the legacy tags would need the certificate in annotations.
+  if (keyless && req.formats?.legacy)
+    throw new GateError('usage', 'the legacy .sig/.att formats need a key; keyless writes bundles');
+  const formats = {
+    legacy: key ? (req.formats?.legacy ?? true) : false,
+    bundle: req.formats?.bundle ?? true,
+  };
   if (!formats.legacy && !formats.bundle)
     throw new GateError('usage', 'no signature format selected (both legacy and bundle are off)');
   const store = new SignatureStore(req.client, req.repo);
@@ -77,7 +92,9 @@ export async function signVerdict(req: SignRequest): Promise<SignResult> {
   // legacy signature alone could be shadowed by another tool's bundle.
   if (formats.bundle) {
     const created = verdict.checkedAt;
-    const sigBundle = await buildKeyBundle(key, signatureStatement(name, subject.digest));
+    const bundleOf = (stmt: Statement) =>
+      key ? buildKeyBundle(key, stmt) : buildKeylessBundle(stmt, keyless!);
+    const sigBundle = await bundleOf(signatureStatement(name, subject.digest));
     written.push({
       format: 'bundle',
       kind: 'signature',
@@ -89,7 +106,7 @@ export async function signVerdict(req: SignRequest): Promise<SignResult> {
       ),
       added: true,
     });
-    const attBundle = await buildKeyBundle(key, vsa);
+    const attBundle = await bundleOf(vsa);
     written.push({
       format: 'bundle',
       kind: 'attestation',
@@ -97,7 +114,7 @@ export async function signVerdict(req: SignRequest): Promise<SignResult> {
       added: true,
     });
   }
-  if (formats.legacy) {
+  if (formats.legacy && key) {
     const sig = buildSigLayer(key, name, subject.digest, {
       'dev.image-gate/policy-digest': verdict.policy.digest,
       'dev.image-gate/result': 'PASSED',
@@ -156,7 +173,10 @@ async function confirm(
 ): Promise<void> {
   const result = await verifyImage(
     { ...req.repo, digest: req.subject.digest },
-    { publicKey: req.key.publicKey, requireAttestation: true },
+    {
+      ...(req.key ? { publicKey: req.key.publicKey } : { keyless: req.keyless!.verify }),
+      requireAttestation: true,
+    },
     { client: req.client },
   );
   const problem = (why: string) =>
@@ -173,7 +193,14 @@ async function confirm(
         e.kind === w.kind &&
         (w.kind === 'signature' || e.verdict?.timeVerified === timeVerified),
     );
-    if (!found) throw problem(`no valid ${w.format} ${w.kind} by this key was found`);
+    if (!found) {
+      const why = result.entries
+        .filter((e) => !e.ok && e.format === w.format)
+        .map((e) => `${e.where}: ${e.reason}`);
+      throw problem(
+        `no valid ${w.format} ${w.kind} by this signer was found${why.length ? ` (${why.join('; ')})` : ''}`,
+      );
+    }
   }
   if (result.status !== 'verified') throw problem(result.message);
 }

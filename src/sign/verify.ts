@@ -3,7 +3,15 @@ import { GateError, errorMessage } from '../errors.js';
 import { MANIFEST_ACCEPT } from '../image/manifest.js';
 import { parseReference } from '../image/reference.js';
 import type { RegistryClient, RepositoryRef } from '../image/registry/client.js';
-import { checkAttLayer, checkBundle, checkSigLayer, type EntryOutcome } from './entries.js';
+import {
+  type BundleTrust,
+  checkAttLayer,
+  checkBundle,
+  checkSigLayer,
+  type EntryOutcome,
+  type KeylessIdentity,
+} from './entries.js';
+export type { KeylessIdentity } from './entries.js';
 import { Annotations, digestTag, PredicateTypes, type Statement } from './formats.js';
 import { SignatureStore } from './store.js';
 import type { VsaPredicate } from './vsa.js';
@@ -25,9 +33,12 @@ export interface EntryReport {
   verdict?: { result: string; timeVerified?: string; policyDigest?: string };
 }
 
+/** Exactly one of `publicKey` and `keyless` says whose signature counts. */
 export interface VerifyOptions {
   /** The verification key (`cosign.pub`): SPKI P-256, see `loadPublicKey`. */
-  publicKey: KeyObject;
+  publicKey?: KeyObject;
+  /** A keyless identity (certificate subject and issuer) under a sigstore trusted root. */
+  keyless?: KeylessIdentity;
   /** Refuse a verdict whose signed `timeVerified` is older than this. Implies an attestation. */
   maxAgeMs?: number;
   /** Require the verdict's policy to have this digest (`sha256:<hex>` or `<hex>`). Implies an attestation. */
@@ -89,9 +100,15 @@ export async function verifyImage(
   try {
     const resolved = await resolveTarget(target, deps.client);
     digest = resolved.digest;
+    if (!options.publicKey === !options.keyless) {
+      throw new GateError('usage', 'verify needs either a public key or a keyless identity');
+    }
+    const trust: BundleTrust = options.publicKey
+      ? { kind: 'key', key: options.publicKey }
+      : { kind: 'keyless', identity: options.keyless! };
     const store = new SignatureStore(deps.client, resolved.repo);
     const name = `${resolved.repo.registry}/${resolved.repo.repository}`;
-    await collect(store, name, digest, options.publicKey, entries);
+    await collect(store, name, digest, trust, entries);
     return judge(digest, entries, options);
   } catch (err) {
     return {
@@ -132,9 +149,15 @@ async function collect(
   store: SignatureStore,
   name: string,
   digest: string,
-  key: KeyObject,
+  trust: BundleTrust,
   entries: EntryReport[],
 ): Promise<void> {
+  // Keyless legacy layers carry their certificate in annotations; only bundles are read keyless.
+  const keyless: EntryOutcome = {
+    ok: false,
+    reason: 'legacy entries are checked with a key; keyless signatures are read from bundles',
+  };
+  const key = trust.kind === 'key' ? trust.key : undefined;
   const [sigs, atts, bundles] = await Promise.all([
     store.readLayers(digest, '.sig'),
     store.readLayers(digest, '.att'),
@@ -145,21 +168,23 @@ async function collect(
       report(
         'legacy-sig',
         `${name}:${digestTag(digest, '.sig')} layer ${i + 1}`,
-        checkSigLayer(layer, key, digest),
+        key ? checkSigLayer(layer, key, digest) : keyless,
       ),
     ),
   );
   atts.forEach((layer, i) => {
     const where = `${name}:${digestTag(digest, '.att')} layer ${i + 1}`;
     const declared = layer.descriptor.annotations?.[Annotations.predicateType];
-    entries.push(report('legacy-att', where, checkAttLayer(layer, key, digest), declared));
+    entries.push(
+      report('legacy-att', where, key ? checkAttLayer(layer, key, digest) : keyless, declared),
+    );
   });
   for (const b of bundles) {
     entries.push(
       report(
         'bundle',
         `${name}@${b.manifestDigest} (bundle referrer)`,
-        await checkBundle(b, key, digest),
+        await checkBundle(b, trust, digest),
       ),
     );
   }
