@@ -116,20 +116,22 @@ export class FilesystemAnalyzer implements Analyzer {
     if ('refused' in passwd) return { status: 'refused', reason: passwd.refused };
     const group = engineOpen(view, '/etc/group');
     if ('refused' in group) return { status: 'refused', reason: group.refused };
-    const inPasswd = kernelOpen(view, '/etc/passwd');
-    const inGroup = kernelOpen(view, '/etc/group');
-    for (const o of [passwd, group, inPasswd, inGroup]) {
+    // dockerd reads the files first; runc reads them again inside the container.
+    const opened = [passwd, group, kernelOpen(view, '/etc/passwd'), kernelOpen(view, '/etc/group')];
+    const found: { source: AccountSource; path: string }[] = [];
+    for (const o of opened) {
       if ('unknown' in o) return { status: 'unproven', reason: o.unknown };
+      found.push(o);
     }
-    const source = (o: Opened): AccountSource => ('source' in o ? o.source : { kind: 'absent' });
+    const [p, g, inP, inG] = found;
     return {
       status: 'known',
       files: {
-        engine: { passwd: source(passwd as Opened), group: source(group as Opened) },
-        container: { passwd: source(inPasswd), group: source(inGroup) },
+        engine: { passwd: p.source, group: g.source },
+        container: { passwd: inP.source, group: inG.source },
       },
-      passwdPath: 'path' in passwd ? passwd.path : '/etc/passwd',
-      groupPath: 'path' in group ? group.path : '/etc/group',
+      passwdPath: p.path,
+      groupPath: g.path,
     };
   }
 
