@@ -17,7 +17,7 @@ import { signVerdict } from '../../../src/sign/sign.js';
 import { SignatureStore } from '../../../src/sign/store.js';
 import { verifyImage } from '../../../src/sign/verify.js';
 import { testEnv } from '../../helpers/env.js';
-import { copyTestImage, freshRepo, writeKeyPair } from '../../helpers/sign-env.js';
+import { COSIGN, copyTestImage, exec, freshRepo, writeKeyPair } from '../../helpers/sign-env.js';
 import { type MockSigstore, startMockSigstore } from '../../helpers/sigstore-mock.js';
 
 const modern = semver.satisfies(process.versions.node, SIGNING_NODE_RANGE);
@@ -103,6 +103,39 @@ describe.runIf(modern)('keyless signing (mock Fulcio, CT log, TSA, Rekor on loop
       { client },
     );
     expect(verified.status, verified.message).toBe('verified');
+  });
+
+  test('cosign verifies the keyless bundles by identity under the same trusted root', async () => {
+    const { repo, digest } = await signKeyless('keyless-cosign', false);
+    const root = join(dir, 'trusted_root.json');
+    await writeFile(root, JSON.stringify(mock.trustedRoot));
+    const image = `${repo.registry}/${repo.repository}@${digest}`;
+    const common = [
+      '--trusted-root',
+      root,
+      '--certificate-identity',
+      WORKFLOW,
+      '--certificate-oidc-issuer',
+      ISSUER,
+      '--insecure-ignore-tlog=true',
+      '--allow-insecure-registry',
+    ];
+    const sig = await exec(COSIGN, ['verify', ...common, image]);
+    expect(sig.code, sig.stderr).toBe(0);
+    const att = await exec(COSIGN, [
+      'verify-attestation',
+      '--type',
+      'https://slsa.dev/verification_summary/v1',
+      ...common,
+      image,
+    ]);
+    expect(att.code, att.stderr).toBe(0);
+    const wrong = await exec(COSIGN, [
+      'verify',
+      ...common.map((a) => (a === WORKFLOW ? `${WORKFLOW}x` : a)),
+      image,
+    ]);
+    expect(wrong.code).not.toBe(0);
   });
 
   test('tlog: true adds a Rekor entry', async () => {
