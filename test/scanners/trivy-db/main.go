@@ -165,7 +165,8 @@ func (s source) putDebian(tx *bolt.Tx, a advisory) error {
 			detail.Status = types.StatusWillNotFix
 		}
 	}
-	if err := s.dbc.PutAdvisoryDetail(tx, a.ID, a.Package, []string{platform}, detail); err != nil {
+	// A pointer: types.Advisory's MarshalJSON (which stores Status) has a pointer receiver.
+	if err := s.dbc.PutAdvisoryDetail(tx, a.ID, a.Package, []string{platform}, &detail); err != nil {
 		return err
 	}
 	if err := s.dbc.PutVulnerabilityDetail(tx, a.ID, vulnerability.Debian, types.VulnerabilityDetail{
@@ -216,7 +217,7 @@ func (s source) putGHSA(tx *bolt.Tx, a advisory) error {
 	if a.Fixed != "" {
 		detail.PatchedVersions = []string{a.Fixed}
 	}
-	if err := s.dbc.PutAdvisoryDetail(tx, vulnID, a.Package, []string{bkt.Name()}, detail); err != nil {
+	if err := s.dbc.PutAdvisoryDetail(tx, vulnID, a.Package, []string{bkt.Name()}, &detail); err != nil {
 		return err
 	}
 	if err := s.dbc.PutVulnerabilityDetail(tx, vulnID, vulnerability.GHSA, types.VulnerabilityDetail{
