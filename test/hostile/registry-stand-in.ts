@@ -5,9 +5,26 @@
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { endlessLayerImage } from './fixtures.js';
+import { endlessLayerImage, sha256 } from './fixtures.js';
 
-export type StandInMode = 'endless-layer' | 'drip-manifest' | 'drip-layer';
+const INDEX = 'application/vnd.oci.image.index.v1+json';
+
+function indexFor(manifest: Buffer): string {
+  return JSON.stringify({
+    schemaVersion: 2,
+    mediaType: INDEX,
+    manifests: [
+      {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: sha256(manifest),
+        size: manifest.length,
+        platform: { os: 'linux', architecture: 'arm64' },
+      },
+    ],
+  });
+}
+
+export type StandInMode = 'endless-layer' | 'drip-manifest' | 'drip-layer' | 'platform-mismatch';
 
 export interface StandIn {
   host: string;
@@ -40,6 +57,10 @@ export async function startStandIn(mode: StandInMode): Promise<StandIn> {
     const url = req.url ?? '';
     const manifestType = 'application/vnd.oci.image.manifest.v1+json';
     if (url === '/v2/') return void res.writeHead(200).end('{}');
+    if (url.endsWith('/manifests/latest') && mode === 'platform-mismatch') {
+      // The index calls the (amd64) image arm64.
+      return void res.writeHead(200, { 'Content-Type': INDEX }).end(indexFor(image.manifest));
+    }
     if (url.endsWith('/manifests/latest') || url.includes('/manifests/sha256:')) {
       if (mode === 'drip-manifest') return drip(res, { 'Content-Type': manifestType });
       return void res.writeHead(200, { 'Content-Type': manifestType }).end(image.manifest);

@@ -103,10 +103,14 @@ describe('hostile layouts and archives end with a clear error, in bounded memory
 });
 
 describe('hostile registries end with an error naming the registry', () => {
-  const registryCase = async (mode: StandInMode, error: (host: string) => RegExp) => {
+  const registryCase = async (
+    mode: StandInMode,
+    error: (host: string) => RegExp,
+    args: string[] = [],
+  ) => {
     const standIn = await startStandIn(mode);
     try {
-      const run = await gate(`docker://${standIn.host}/hostile/${mode}:latest`, [], 150);
+      const run = await gate(`docker://${standIn.host}/hostile/${mode}:latest`, args, 150);
       expectBounded(mode, run, error(standIn.host));
     } finally {
       await standIn.close();
@@ -125,6 +129,17 @@ describe('hostile registries end with an error naming the registry', () => {
             `layer 0 \\(sha256:[a-f0-9]{64}\\): the blob is larger than the ${ENDLESS_DECLARED} bytes its manifest declares`,
           ),
       ),
+  );
+
+  test("an index entry whose platform is not its config's is an error", { timeout: 180_000 }, () =>
+    registryCase(
+      'platform-mismatch',
+      (h) =>
+        new RegExp(
+          `${host(h)}/hostile/platform-mismatch: the index lists sha256:[a-f0-9]{64} as linux/arm64 but its config says linux/amd64`,
+        ),
+      ['--platform', 'linux/arm64'],
+    ),
   );
 
   test('a manifest dripped one byte every 2 s ends at the deadline', { timeout: 180_000 }, () =>

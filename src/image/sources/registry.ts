@@ -45,7 +45,7 @@ export async function openRegistryImage(
   const manifest = parsed.manifest;
   const configBytes = await client.getBlobBytes(repo, manifest.config.digest, MAX_METADATA_BYTES);
   const config = parseConfig(configBytes, `${where} config ${manifest.config.digest}`);
-  if (listed) checkPlatformAgrees(listed, config, `registry ${name.registry}: ${where}`);
+  if (listed) checkPlatformAgrees(listed, config, where);
   return {
     reference,
     manifestDigest: fetched.digest,
