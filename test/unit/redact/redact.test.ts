@@ -10,6 +10,7 @@ import {
   safeText,
 } from '../../../src/redact.js';
 import { parseReference } from '../../../src/image/reference.js';
+import { SecretScanner } from '../../../src/analyze/secrets/scanner.js';
 import { plantSecrets, secretValues } from '../../images/leak-fixture.mjs';
 
 const s = plantSecrets();
@@ -78,6 +79,14 @@ describe('safeText masks what any detector finds, wherever the text came from', 
       expect(leaks(safeText(text)), text).toBe(false);
     }
     expect(safeText(`/app/${s.gitlab}/x`)).toBe('/app/glpa****/x');
+  });
+
+  test('a secret found once is masked wherever it is quoted later, even bare', () => {
+    const t = plantSecrets();
+    expect(safeText(`/app/${t.password}/x`)).toContain(t.password);
+    expect(new SecretScanner().scanString(`DB_PASSWORD=${t.password}`)).toHaveLength(1);
+    expect(safeText(`/app/${t.password}/x`)).toBe('/app/****/x');
+    expect(safeText(`label=${t.password}`)).toBe('label=****');
   });
 
   test('--flag VALUE pairs are read as --flag=VALUE', () => {
