@@ -22,8 +22,8 @@ export class PrometheusSink implements Sink {
   private readonly byState: Gauge;
   private readonly up: Gauge;
   private readonly lastReconcile: Gauge;
-  private readonly verifications: Counter;
-  private readonly errors: Counter;
+  private readonly verifications: PairedCounter;
+  private readonly errors: PairedCounter;
   private known = new Map<string, ContainerReport>();
 
   constructor() {
@@ -70,18 +70,18 @@ export class PrometheusSink implements Sink {
       { version: VERSION },
       1,
     );
-    this.verifications = new Counter({
-      name: 'image_gate_watch_verifications_total',
-      help: 'Image verifications made (cache misses), by result.',
-      labelNames: ['result'],
-      registers,
-    });
-    this.errors = new Counter({
-      name: 'image_gate_watch_errors_total',
-      help: 'Failures by kind (engine, verify, influx).',
-      labelNames: ['kind'],
-      registers,
-    });
+    this.verifications = new PairedCounter(
+      this,
+      'image_gate_watch_verifications_total',
+      'Image verifications made (cache misses), by result.',
+      'result',
+    );
+    this.errors = new PairedCounter(
+      this,
+      'image_gate_watch_errors_total',
+      'Failures by kind (engine, verify, influx).',
+      'kind',
+    );
     for (const state of WATCH_STATES) {
       this.byState.set({ state }, 0);
       this.verifications.inc({ result: state }, 0);
@@ -133,6 +133,24 @@ export class PrometheusSink implements Sink {
     this.info.remove(infoLabels(c));
     this.status.remove({ ...id, state: c.state });
     for (const g of [this.root, this.privileged, this.capAdd, this.verdictIssued]) g.remove(id);
+  }
+}
+
+/**
+ * A counter kept once per registry. prom-client renames a counter object in place (drops
+ * `_total`) when an OpenMetrics registry renders it, so one object shared by both registries
+ * would lose `_total` in the text format after the first OpenMetrics scrape.
+ */
+class PairedCounter {
+  private readonly counters: Counter[];
+  constructor(sink: PrometheusSink, name: string, help: string, label: string) {
+    this.counters = [sink.text, sink.openMetrics].map(
+      (registry) => new Counter({ name, help, labelNames: [label], registers: [registry] }),
+    );
+  }
+
+  inc(labels: Record<string, string>, by = 1): void {
+    for (const c of this.counters) c.inc(labels, by);
   }
 }
 

@@ -169,6 +169,22 @@ describe.runIf(!modern)('watch on a Node without sigstore support', () => {
   });
 });
 
+describe('the ready-to-run Prometheus rules', () => {
+  const rules = join(import.meta.dirname, '..', '..', '..', 'deploy', 'watch', 'prometheus');
+  test('pass promtool check rules and promtool test rules', async () => {
+    const checked = await run('promtool', [
+      'check',
+      'rules',
+      join(rules, 'image-gate-watch.rules.yml'),
+    ]);
+    expect(checked.stdout).toMatch(/SUCCESS: 6 rules found/);
+    const tested = await run('promtool', ['test', 'rules', 'image-gate-watch.rules.test.yml'], {
+      cwd: rules,
+    });
+    expect(tested.stdout).toMatch(/SUCCESS/);
+  });
+});
+
 describe.runIf(modern)('watch --once', () => {
   let reports: Map<string, ContainerReport>;
   let code: number;
@@ -369,6 +385,20 @@ describe.runIf(modern)('watch, long-running, with InfluxDB and Prometheus', () =
       'application/openmetrics-text; version=1.0.0; charset=utf-8',
     );
     expect((await om.text()).endsWith('# EOF\n')).toBe(true);
+  });
+
+  test('promtool accepts the exposition as it is served', async () => {
+    const body = await metrics();
+    const res = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const p = spawn('promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      p.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      p.stderr.on('data', (c: Buffer) => (out += c.toString()));
+      p.on('exit', (code) => resolve({ code, out }));
+      p.stdin.end(body);
+    });
+    expect(res.out).toBe('');
+    expect(res.code).toBe(0);
   });
 
   test('the real Prometheus scrapes it without errors and sees the states', async () => {

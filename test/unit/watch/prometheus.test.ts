@@ -83,5 +83,7 @@ describe('PrometheusSink', () => {
     const body = await om.metrics();
     expect(body.endsWith('# EOF\n')).toBe(true);
     expect(body).toContain('# TYPE image_gate_watch_verifications counter');
+    // prom-client renames counters in place for OpenMetrics: the text format must keep _total.
+    expect(await s.text.metrics()).toContain('# TYPE image_gate_watch_verifications_total counter');
   });
 });
