@@ -1,5 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { buildArgs, buildImage, daemonReference, type Exec } from '../../../src/action/build.js';
+import {
+  actionsExec,
+  buildArgs,
+  buildImage,
+  daemonReference,
+  type Exec,
+} from '../../../src/action/build.js';
 
 const BUILD = {
   context: 'app',
@@ -61,6 +67,24 @@ describe('docker build', () => {
         : { code: 1, output: 'step 1\nERROR: failed to solve: no such file\n' };
     await expect(buildImage(BUILD, exec, { info: () => {}, untrusted: () => {} })).rejects.toThrow(
       /docker buildx build failed \(exit 1\): ERROR: failed to solve/,
+    );
+  });
+});
+
+describe('running docker through @actions/exec', () => {
+  test('the exit code and stdout and stderr interleaved come back; nothing is echoed', async () => {
+    const seen: string[] = [];
+    const result = await actionsExec('sh', ['-c', 'echo built; echo warn >&2; exit 3'], (t) =>
+      seen.push(t),
+    );
+    expect(result.code).toBe(3);
+    expect(result.output.split('\n').sort()).toEqual(['', 'built', 'warn']);
+    expect(seen.join('')).toBe(result.output);
+  });
+
+  test('a missing docker rejects (buildImage turns that into a daemon error)', async () => {
+    await expect(actionsExec('image-gate-no-such-docker', ['build'])).rejects.toThrow(
+      /Unable to locate executable file: image-gate-no-such-docker/,
     );
   });
 });
