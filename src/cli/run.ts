@@ -6,6 +6,7 @@ import { inspect } from '../commands/inspect.js';
 import { mergeReportFiles } from '../commands/merge.js';
 import { errorDetail, errorMessage, GateError } from '../errors.js';
 import { stderrLogger } from '../log.js';
+import { safeDeep, safeText } from '../redact.js';
 import type { Verdict } from '../policy/verdict.js';
 import type { Finding } from '../scanners/finding.js';
 import {
@@ -140,10 +141,11 @@ async function verify(command: Extract<Command, { command: 'verify' }>): Promise
   if (command.format === 'json') {
     const { error: _error, ...plain } = result as typeof result & { error?: unknown };
     void _error;
-    process.stdout.write(`${JSON.stringify(plain, null, 2)}\n`);
-  } else process.stdout.write(renderVerifyResult(result));
+    // What a registry served (attestations, signatures) is quoted: printed like every output.
+    process.stdout.write(`${JSON.stringify(safeDeep(plain), null, 2)}\n`);
+  } else process.stdout.write(safeText(renderVerifyResult(result)));
   if (result.status === 'error') {
-    process.stderr.write(`image-gate: error: ${oneLine(result.message)}\n`);
+    process.stderr.write(`image-gate: error: ${oneLine(safeText(result.message))}\n`);
     return EXIT.error;
   }
   return result.status === 'verified' ? EXIT.pass : EXIT.fail;
@@ -157,7 +159,7 @@ async function runWatch(command: Extract<Command, { command: 'watch' }>): Promis
   process.once('SIGINT', onSignal);
   try {
     return await watchCommand(command, {
-      write: (text) => process.stdout.write(text),
+      write: (text) => process.stdout.write(safeText(text)),
       log: stderrLogger(command.debug),
       signal: stop.signal,
     });
