@@ -21,7 +21,9 @@ export type Command =
   | {
       command: 'verify';
       image: string;
-      key: string;
+      /** Exactly one of key and keyless. */
+      key?: string;
+      keyless?: KeylessFlags;
       maxAge?: string;
       policyDigest?: string;
       requireAttestation: boolean;
@@ -33,6 +35,14 @@ export type Command =
   | { command: 'help'; text: string }
   | { command: 'version' }
   | WatchCommand;
+
+export interface KeylessFlags {
+  trustedRoot: string;
+  identity?: string;
+  identityRegexp?: string;
+  issuer: string;
+  workflowRepository?: string;
+}
 
 export interface SignFlags {
   key: string;
@@ -83,6 +93,9 @@ Options:
   --policy-digest D      verify: require a verdict for the policy with this sha256 digest
   --require-attestation  verify: require a signed PASSED verdict, not only a signature
   --output-prefix P      generate-key-pair: write P.key and P.pub (default cosign)
+  --certificate-identity ID, --certificate-identity-regexp RE, --certificate-oidc-issuer URL,
+  --certificate-github-workflow-repository OWNER/REPO, --trusted-root FILE
+                         verify: accept keyless signatures of this identity (instead of --key)
   --platform OS/ARCH     platform to pick from a multi-platform image (default linux/amd64)
   --tls-verify=false     accept self-signed TLS certificates from registries
   --docker-config DIR    directory of docker's config.json for registry credentials
@@ -120,6 +133,11 @@ export function parseCommandLine(argv: string[]): Command {
         'policy-digest': { type: 'string' },
         'require-attestation': { type: 'boolean' },
         'output-prefix': { type: 'string' },
+        'certificate-identity': { type: 'string' },
+        'certificate-identity-regexp': { type: 'string' },
+        'certificate-oidc-issuer': { type: 'string' },
+        'certificate-github-workflow-repository': { type: 'string' },
+        'trusted-root': { type: 'string' },
         platform: { type: 'string' },
         'tls-verify': { type: 'string' },
         'docker-config': { type: 'string' },
@@ -170,19 +188,24 @@ export function parseCommandLine(argv: string[]): Command {
           : {}),
         common,
       };
-    case 'verify':
-      if (!v.key)
-        throw new GateError('usage', 'verify needs --key FILE (the public key, e.g. cosign.pub)');
+    case 'verify': {
+      const keyless = keylessFlags(v);
+      if (!v.key === !keyless)
+        throw new GateError(
+          'usage',
+          'verify needs --key FILE (the public key, e.g. cosign.pub), or keyless: --certificate-identity[-regexp], --certificate-oidc-issuer and --trusted-root (not both)',
+        );
       return {
         command: 'verify',
         image: oneImage(rest, 'verify'),
-        key: v.key,
+        ...(v.key ? { key: v.key } : { keyless: keyless! }),
         requireAttestation: v['require-attestation'] ?? false,
         format: parseFormat(v.format ?? 'table', ['table', 'json']) as 'table' | 'json',
         ...(v['max-age'] ? { maxAge: v['max-age'] } : {}),
         ...(v['policy-digest'] ? { policyDigest: v['policy-digest'] } : {}),
         common,
       };
+    }
     case 'generate-key-pair':
       if (rest.length > 0) throw new GateError('usage', 'generate-key-pair takes no arguments');
       return { command: 'generate-key-pair', prefix: v['output-prefix'] ?? 'cosign' };
@@ -195,6 +218,37 @@ export function parseCommandLine(argv: string[]): Command {
         `unknown command "${command}" (commands: inspect, check, sign, verify, generate-key-pair, merge)`,
       );
   }
+}
+
+/** The keyless identity flags (cosign's names); undefined when none is given. */
+function keylessFlags(
+  v: Record<string, string | boolean | string[] | undefined>,
+): KeylessFlags | undefined {
+  const get = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  const identity = get('certificate-identity');
+  const identityRegexp = get('certificate-identity-regexp');
+  const issuer = get('certificate-oidc-issuer');
+  const trustedRoot = get('trusted-root');
+  const repo = get('certificate-github-workflow-repository');
+  if (!identity && !identityRegexp && !issuer && !trustedRoot && !repo) return undefined;
+  if (!identity === !identityRegexp)
+    throw new GateError(
+      'usage',
+      'keyless verify needs one of --certificate-identity and --certificate-identity-regexp',
+    );
+  if (!issuer) throw new GateError('usage', 'keyless verify needs --certificate-oidc-issuer');
+  if (!trustedRoot)
+    throw new GateError(
+      'usage',
+      'keyless verify needs --trusted-root FILE (a sigstore trusted_root.json; verify works offline)',
+    );
+  return {
+    trustedRoot,
+    issuer,
+    ...(identity ? { identity } : {}),
+    ...(identityRegexp ? { identityRegexp } : {}),
+    ...(repo ? { workflowRepository: repo } : {}),
+  };
 }
 
 function signFlags(key: string | undefined, legacy: boolean, recursive: boolean): SignFlags {

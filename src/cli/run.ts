@@ -130,7 +130,7 @@ async function verify(command: Extract<Command, { command: 'verify' }>): Promise
   contentTrustWarning(log);
   const result = await verifyCommand({
     image: command.image,
-    keyPath: command.key,
+    ...(command.key ? { keyPath: command.key } : { keyless: command.keyless! }),
     requireAttestation: command.requireAttestation,
     tlsVerify: command.common.tlsVerify,
     log,

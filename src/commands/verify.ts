@@ -8,7 +8,15 @@ import type { VerifyResult } from '../sign/verify.js';
 
 export interface VerifyCommandOptions {
   image: string;
-  keyPath: string;
+  /** Exactly one of keyPath and keyless. */
+  keyPath?: string;
+  keyless?: {
+    trustedRoot: string;
+    identity?: string;
+    identityRegexp?: string;
+    issuer: string;
+    workflowRepository?: string;
+  };
   maxAge?: string;
   policyDigest?: string;
   requireAttestation: boolean;
@@ -34,16 +42,9 @@ export async function verifyCommand(options: VerifyCommandOptions): Promise<Veri
     import('../sign/keys.js'),
     import('../sign/verify.js'),
   ]);
-  let pem: string;
-  try {
-    pem = await readFile(options.keyPath, 'utf8');
-  } catch (err) {
-    throw new GateError(
-      'not-found',
-      `cannot read key ${options.keyPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
-  const publicKey = loadPublicKey(pem, options.keyPath);
+  const who = options.keyPath
+    ? { publicKey: loadPublicKey(await readText(options.keyPath, 'key'), options.keyPath) }
+    : { keyless: await keylessIdentity(options.keyless!) };
   const client = new RegistryClient({
     tlsVerify: options.tlsVerify,
     ...(options.dockerConfigDir ? { dockerConfigDir: options.dockerConfigDir } : {}),
@@ -53,7 +54,7 @@ export async function verifyCommand(options: VerifyCommandOptions): Promise<Veri
     return await verifyImage(
       options.image,
       {
-        publicKey,
+        ...who,
         requireAttestation: options.requireAttestation,
         ...(maxAgeMs !== undefined ? { maxAgeMs } : {}),
         ...(options.policyDigest ? { policyDigest: options.policyDigest } : {}),
@@ -63,6 +64,41 @@ export async function verifyCommand(options: VerifyCommandOptions): Promise<Veri
   } finally {
     await client.close();
   }
+}
+
+async function readText(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new GateError(
+      'not-found',
+      `cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+}
+
+async function keylessIdentity(k: NonNullable<VerifyCommandOptions['keyless']>) {
+  let trustedRoot: unknown;
+  try {
+    trustedRoot = JSON.parse(await readText(k.trustedRoot, 'trusted root'));
+  } catch (err) {
+    if (err instanceof GateError) throw err;
+    throw new GateError('format', `${k.trustedRoot} is not JSON (a sigstore trusted_root.json)`);
+  }
+  let subject: string | RegExp = k.identity ?? '';
+  if (k.identityRegexp) {
+    try {
+      subject = new RegExp(k.identityRegexp);
+    } catch (err) {
+      throw new GateError('usage', `--certificate-identity-regexp: ${(err as Error).message}`);
+    }
+  }
+  return {
+    trustedRoot,
+    subject,
+    issuer: k.issuer,
+    ...(k.workflowRepository ? { workflowRepository: k.workflowRepository } : {}),
+  };
 }
 
 /** Text for people: the verdict line, then each entry examined. */

@@ -107,3 +107,29 @@ export async function exec(
     return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout, stderr: e.stderr };
   }
 }
+
+/** Runs the CLI in this process, capturing what it writes. */
+export async function runCliCaptured(
+  ...args: string[]
+): Promise<{ code: number; out: string; err: string }> {
+  const { runCli } = await import('../../src/cli/run.js');
+  const out: string[] = [];
+  const err: string[] = [];
+  const w1 = process.stdout.write.bind(process.stdout);
+  const w2 = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((c: string) => (
+    out.push(String(c)),
+    true
+  )) as typeof process.stdout.write;
+  process.stderr.write = ((c: string) => (
+    err.push(String(c)),
+    true
+  )) as typeof process.stderr.write;
+  try {
+    const code = await runCli(args);
+    return { code, out: out.join(''), err: err.join('') };
+  } finally {
+    process.stdout.write = w1;
+    process.stderr.write = w2;
+  }
+}

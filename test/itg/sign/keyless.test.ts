@@ -17,7 +17,14 @@ import { signVerdict } from '../../../src/sign/sign.js';
 import { SignatureStore } from '../../../src/sign/store.js';
 import { verifyImage } from '../../../src/sign/verify.js';
 import { testEnv } from '../../helpers/env.js';
-import { COSIGN, copyTestImage, exec, freshRepo, writeKeyPair } from '../../helpers/sign-env.js';
+import {
+  COSIGN,
+  copyTestImage,
+  exec,
+  freshRepo,
+  runCliCaptured,
+  writeKeyPair,
+} from '../../helpers/sign-env.js';
 import { type MockSigstore, startMockSigstore } from '../../helpers/sigstore-mock.js';
 
 const modern = semver.satisfies(process.versions.node, SIGNING_NODE_RANGE);
@@ -136,6 +143,41 @@ describe.runIf(modern)('keyless signing (mock Fulcio, CT log, TSA, Rekor on loop
       image,
     ]);
     expect(wrong.code).not.toBe(0);
+  });
+
+  test('image-gate verify with the keyless flags (cosign names), by tag', async () => {
+    const { repo } = await signKeyless('keyless-cli', false);
+    const root = join(dir, 'trusted_root.json');
+    await writeFile(root, JSON.stringify(mock.trustedRoot));
+    const image = `${repo.registry}/${repo.repository}:v1`;
+    const flags = [
+      '--certificate-oidc-issuer',
+      ISSUER,
+      '--trusted-root',
+      root,
+      '--require-attestation',
+    ];
+    const ok = await runCliCaptured('verify', image, '--certificate-identity', WORKFLOW, ...flags);
+    expect(ok.code, ok.out + ok.err).toBe(0);
+    const re = await runCliCaptured(
+      'verify',
+      image,
+      '--certificate-identity-regexp',
+      '^https://github\\.com/acme/',
+      '--certificate-github-workflow-repository',
+      'acme/api',
+      ...flags,
+    );
+    expect(re.code, re.out + re.err).toBe(0);
+    const wrong = await runCliCaptured(
+      'verify',
+      image,
+      '--certificate-identity',
+      'someone@example.org',
+      ...flags,
+    );
+    expect(wrong.code).toBe(1);
+    expect(wrong.out).toMatch(/does not verify for this identity/);
   });
 
   test('tlog: true adds a Rekor entry', async () => {
