@@ -6,7 +6,8 @@
  * removed afterwards.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -461,5 +462,75 @@ describe.runIf(modern)('watch, long-running, with InfluxDB and Prometheus', () =
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(err).toContain('watch: stopped');
+  });
+});
+
+describe.runIf(modern)('watch through an engine connection that breaks', () => {
+  // A relay in front of the real dockerd: the shared engine cannot be stopped on purpose, so
+  // this stand-in drops every connection to it, as a restarting engine would.
+  let relay: Server | undefined;
+  const sockets = new Set<Socket>();
+
+  async function openRelay(path: string): Promise<void> {
+    await unlink(path).catch(() => undefined);
+    const target = testEnv().dockerHost.replace(/^unix:\/\//, '');
+    relay = createServer((down) => {
+      const up = connect(target);
+      for (const s of [down, up]) {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      down.pipe(up).pipe(down);
+    });
+    await new Promise<void>((r) => relay!.listen(path, () => r()));
+  }
+
+  async function closeRelay(): Promise<void> {
+    const closed = new Promise<void>((r) => relay!.close(() => r()));
+    for (const s of sockets) s.destroy();
+    await closed;
+  }
+
+  afterAll(async () => {
+    if (relay?.listening) await closeRelay();
+  });
+
+  test('marks the engine down, reconnects and reconciles what happened meanwhile', async () => {
+    const path = join(dir, 'relay.sock');
+    await openRelay(path);
+    const port = await freePort();
+    const key = `image-gate-watch-relay=${RUNID}`;
+    let out = '';
+    let err = '';
+    const child = spawn(
+      process.execPath,
+      [cli, 'watch', '--key', alice.pubPath, '--label', key, '--listen', `127.0.0.1:${port}`],
+      { env: { ...process.env, DOCKER_HOST: `unix://${path}` }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    const up = async () => {
+      const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return /^image_gate_watch_engine_up (\d)$/m.exec(body)?.[1];
+    };
+    try {
+      await until('engine up', async () => ((await up()) === '1' ? true : undefined));
+      await closeRelay();
+      await until('engine down', async () => ((await up()) === '0' ? true : undefined));
+      expect(err).toMatch(/reconnecting in/);
+      // Started while watch cannot see the engine: only the relist after reconnecting finds it.
+      const id = await container('relay', ref('app'), '--label', key);
+      await openRelay(path);
+      const line = await until('the container started during the outage', () =>
+        lines(out).find((r) => r.id === id),
+      );
+      expect(line.state).toBe('verified');
+      expect(await up()).toBe('1');
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
   });
 });
