@@ -23,7 +23,8 @@ mkdir -p "$OUT"
 
 fingerprint=$(cat "$here"/build.sh "$here"/docker-save-shapes.mjs "$here"/dup-layers/* | sha256sum | cut -c1-16)
 if [ -f "$OUT/info.json" ] && [ "$(jq -r .fingerprint "$OUT/info.json")" = "$fingerprint" ] &&
-  "$DOCKER" image inspect "$TAG" >/dev/null 2>&1; then
+  [ -f "$OUT/classic.tar" ] && [ -f "$OUT/moby-v26-graphdriver.tar" ] &&
+  [ -f "$OUT/moby-v25-containerd.tar" ] && "$DOCKER" image inspect "$TAG" >/dev/null 2>&1; then
   exit 0
 fi
 
