@@ -409,6 +409,25 @@ build(
   chain(41, BIG),
 );
 build('ln-chain-38', 'app', '39 links: runc finds uid 2^31 in passwd, so it runs', chain(38, BIG));
+build(
+  'ln-chain-39',
+  'app',
+  '40 links: the most the kernel (runc) follows; uid 2^31 found, it runs',
+  chain(39, BIG),
+);
+build(
+  'ln-chain-40',
+  'app',
+  '41 links: one too many for the kernel; uid 2^31 is then out of range',
+  chain(40, BIG),
+);
+build(
+  'ln-chain-83',
+  'app',
+  'the longest chain of this shape dockerd resolves in 255 steps',
+  chain(83),
+);
+build('ln-chain-84', 'app', 'one link more: dockerd gives up, every start is refused', chain(84));
 build('ln-chain-130', 'app', 'too many steps for dockerd: refused', chain(130));
 build('ln-to-hosts', '1000', "/etc/hosts is Docker's: empty for dockerd, mounted for runc", {
   files: accounts,
