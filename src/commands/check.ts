@@ -160,7 +160,7 @@ function vulnerabilities(
     image,
     plan:
       plan.mode === 'reports'
-        ? { mode: 'reports', reports: plan.reports }
+        ? plan
         : { mode: 'run', located: located ?? { found: [], errors: [] } },
     imageOnDisk: async () =>
       onDisk ?? {

@@ -32,9 +32,7 @@ export interface VulnerabilityInput {
 export interface CollectOptions {
   image: Image;
   /** From `planScans`: reports to read; or from `locateScanners`: the scanners to run. */
-  plan:
-    | { mode: 'reports'; reports: Extract<ScanPlan, { mode: 'reports' }>['reports'] }
-    | { mode: 'run'; located: Located };
+  plan: Extract<ScanPlan, { mode: 'reports' }> | { mode: 'run'; located: Located };
   /** The image once on disk for the scanners; called at most once. */
   imageOnDisk: () => Promise<ImageOnDisk>;
   cacheDir: string;
@@ -112,6 +110,12 @@ async function fromReports(o: CollectOptions, identity: ImageIdentity): Promise<
       `scanner configuration in the workspace: ${found.join(', ')}; a report made with it ` +
         `may leave findings out, which image-gate cannot tell (its own runs ignore it)`,
     );
+  }
+  for (const scanner of o.plan.missing) {
+    out.errors.push({
+      scanner,
+      message: `the policy wants ${scanner}, but no ${scanner} report was given (--${scanner}-report)`,
+    });
   }
   for (const { scanner, file } of o.plan.reports) {
     try {

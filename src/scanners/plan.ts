@@ -10,7 +10,12 @@ export const ALL_SCANNERS: readonly ScannerName[] = ['trivy', 'grype'];
  */
 export type ScanPlan =
   | { mode: 'off' }
-  | { mode: 'reports'; reports: { scanner: ScannerName; file: string }[] }
+  /** `missing`: scanners the policy names that no report was given for (each an error). */
+  | {
+      mode: 'reports';
+      reports: { scanner: ScannerName; file: string }[];
+      missing: ScannerName[];
+    }
   /** `named`: the policy or the caller named the scanners, so each one must be installed. */
   | { mode: 'run'; scanners: ScannerName[]; named: boolean };
 
@@ -30,7 +35,10 @@ export function planScans({ rule, reports, requested }: PlanInput): ScanPlan {
     scanner: s,
     file: reports[s]!,
   }));
-  if (given.length > 0) return { mode: 'reports', reports: given };
+  if (given.length > 0) {
+    const missing = (rule.scanners ?? []).filter((s) => !reports[s]);
+    return { mode: 'reports', reports: given, missing };
+  }
   const named = rule.scanners ?? (requested?.length ? [...requested] : undefined);
   return named ? { mode: 'run', scanners: named, named: true } : runAll();
 }

@@ -133,8 +133,9 @@ async function collect(extra: Partial<CollectOptions> & { scanners?: ScannerName
 async function fromReports(
   files: Partial<Record<ScannerName, string>>,
   extra: Partial<CollectOptions> = {},
+  named?: ScannerName[],
 ) {
-  const plan = planScans({ rule: {}, reports: files });
+  const plan = planScans({ rule: named ? { scanners: named } : {}, reports: files });
   if (plan.mode !== 'reports') throw new Error('expected a reports plan');
   return collectVulnerabilities({
     image: IMAGE,
@@ -295,6 +296,18 @@ describe('reports given with --trivy-report / --grype-report', () => {
       { scanner, message: expect.stringMatching(/does not say which image it is about/) },
     ]);
     expect(input.scanners).toEqual([]);
+  });
+
+  test('a policy that names both scanners is not satisfied by one report', async () => {
+    const file = bin.file('grype.json', JSON.stringify(grypeReport()));
+    const input = await fromReports({ grype: file }, {}, ['trivy', 'grype']);
+    expect(input.errors).toEqual([
+      {
+        scanner: 'trivy',
+        message: 'the policy wants trivy, but no trivy report was given (--trivy-report)',
+      },
+    ]);
+    expect(input.scanners).toEqual(['grype']);
   });
 
   test("a Grype report given as Trivy's is an error", async () => {

@@ -15,7 +15,19 @@ describe('one place decides which scanners run', () => {
         { scanner: 'trivy', file: 't.json' },
         { scanner: 'grype', file: 'g.json' },
       ],
+      missing: [],
     });
+  });
+
+  test('a scanner the policy names without a report for it is missing, not skipped', () => {
+    expect(
+      planScans({ rule: { scanners: ['trivy', 'grype'] }, reports: { trivy: 't.json' } }),
+    ).toEqual({
+      mode: 'reports',
+      reports: [{ scanner: 'trivy', file: 't.json' }],
+      missing: ['grype'],
+    });
+    expect(planScans({ rule: {}, reports: { trivy: 't.json' } })).toMatchObject({ missing: [] });
   });
 
   test("the policy's scanners win over the caller's; either way each one must be installed", () => {
