@@ -13,8 +13,11 @@ export async function openRegular(
   what: string,
   followSymlink = false,
 ): Promise<{ fh: FileHandle; stat: Stats }> {
+  // Both flags are POSIX; where they do not exist (Windows) the fstat check below still holds.
   const flags =
-    constants.O_RDONLY | constants.O_NONBLOCK | (followSymlink ? 0 : constants.O_NOFOLLOW);
+    constants.O_RDONLY |
+    (constants.O_NONBLOCK ?? 0) |
+    (followSymlink ? 0 : (constants.O_NOFOLLOW ?? 0));
   let fh: FileHandle;
   try {
     fh = await open(path, flags);
