@@ -333,7 +333,7 @@ function rangeError(): string {
 export function resolveRuntimeUser(user: string, files: RuntimeAccountFiles): RuntimeUser {
   const spec = Buffer.from(user, 'utf8').toString('latin1');
   const engine = getExecUser(spec, files.engine.passwd, files.engine.group);
-  if ('refusal' in engine) return { ok: false, refusal: engine.refusal };
+  if ('refusal' in engine) return refused(engine.refusal);
   // dockerd: usr.UID = uint32(execUser.Uid), AdditionalGids = [GID, Sgids...] as uint32.
   const uid = narrow32(engine.uid);
   const gid = narrow32(engine.gid);
@@ -342,12 +342,12 @@ export function resolveRuntimeUser(user: string, files: RuntimeAccountFiles): Ru
   // runc: the same resolution of "UID:GID" inside the container, then the group list.
   const inside = files.container;
   const runc = getExecUser(`${uid}:${gid}`, inside.passwd, inside.group);
-  if ('refusal' in runc) return { ok: false, refusal: runc.refusal };
+  if ('refusal' in runc) return refused(runc.refusal);
   const groups = additionalGroups(
     extra.map((g) => g.toString()),
     inside.group,
   );
-  if ('refusal' in groups) return { ok: false, refusal: groups.refusal };
+  if ('refusal' in groups) return refused(groups.refusal);
   if (runc.uid === INVALID_ID || runc.gid === INVALID_ID || groups.includes(INVALID_ID)) {
     return { ok: false, refusal: 'setuid/setgid: invalid argument' };
   }
@@ -357,4 +357,9 @@ export function resolveRuntimeUser(user: string, files: RuntimeAccountFiles): Ru
     gid: Number(runc.gid),
     groups: groups.map(Number),
   };
+}
+
+/** A refusal message names the user as bytes: shown again as the UTF-8 text it came from. */
+function refused(message: string): RuntimeUser {
+  return { ok: false, refusal: Buffer.from(message, 'latin1').toString('utf8') };
 }

@@ -220,3 +220,16 @@ describe('the whole runtime: dockerd, then runc inside the container', () => {
     expect(run('app', passwd)).toBe(2147483648);
   });
 });
+
+describe('messages', () => {
+  it('a refusal names the user as the text it was given', () => {
+    const r = resolveRuntimeUser('ü', {
+      engine: { passwd: absent, group: absent },
+      container: { passwd: absent, group: absent },
+    });
+    expect(r).toEqual({
+      ok: false,
+      refusal: 'unable to find user ü: no matching entries in passwd file',
+    });
+  });
+});
