@@ -45,7 +45,9 @@ export interface KeylessFlags {
 }
 
 export interface SignFlags {
-  key: string;
+  /** Exactly one of key and keyless. */
+  key?: string;
+  keyless?: { fulcioURL: string; tsaURL?: string; rekorURL?: string; trustedRootPath: string };
   /** --recursive: also sign the gated platform manifest of an index. */
   recursive: boolean;
   /** false with --no-legacy: bundle referrers only. */
@@ -88,6 +90,9 @@ Options:
   --key FILE             sign: private key (cosign.key or P-256 PEM; password in
                          COSIGN_PASSWORD); verify: public key (cosign.pub)
   --no-legacy            sign: write sigstore bundle referrers only, no .sig/.att tags
+  --keyless              sign: with a Fulcio certificate for the OIDC token in SIGSTORE_ID_TOKEN
+                         (or GitHub Actions' id-token); bundles only; needs --trusted-root FILE;
+                         --fulcio-url, --tsa-url (public-good by default), --tlog [--rekor-url]
   --recursive            sign: also sign the gated platform manifest of a multi-platform index
   --max-age DURATION     verify: refuse a verdict older than this (e.g. 7d), by its signed time
   --policy-digest D      verify: require a verdict for the policy with this sha256 digest
@@ -138,6 +143,11 @@ export function parseCommandLine(argv: string[]): Command {
         'certificate-oidc-issuer': { type: 'string' },
         'certificate-github-workflow-repository': { type: 'string' },
         'trusted-root': { type: 'string' },
+        keyless: { type: 'boolean' },
+        'fulcio-url': { type: 'string' },
+        'tsa-url': { type: 'string' },
+        'rekor-url': { type: 'string' },
+        tlog: { type: 'boolean' },
         platform: { type: 'string' },
         'tls-verify': { type: 'string' },
         'docker-config': { type: 'string' },
@@ -184,7 +194,7 @@ export function parseCommandLine(argv: string[]): Command {
         ...(v['grype-report'] ? { grypeReport: v['grype-report'] } : {}),
         ...scannerDb(v['trivy-db-repository'], v['grype-db-url'], v['cache-dir']),
         ...(v.sign || command === 'sign'
-          ? { sign: signFlags(v.key, !v['no-legacy'], v.recursive ?? false) }
+          ? { sign: signFlags(v, !v['no-legacy'], v.recursive ?? false) }
           : {}),
         common,
       };
@@ -251,13 +261,33 @@ function keylessFlags(
   };
 }
 
-function signFlags(key: string | undefined, legacy: boolean, recursive: boolean): SignFlags {
-  if (!key)
+function signFlags(
+  v: Record<string, string | boolean | string[] | undefined>,
+  legacy: boolean,
+  recursive: boolean,
+): SignFlags {
+  const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
+  const key = str('key');
+  if (!key === !v.keyless)
+    throw new GateError('usage', 'signing needs --key FILE or --keyless (not both)');
+  if (key) return { key, legacy, recursive };
+  const trustedRootPath = str('trusted-root');
+  if (!trustedRootPath)
     throw new GateError(
       'usage',
-      'signing needs --key FILE (keyless signing is not wired into the CLI yet)',
+      '--keyless needs --trusted-root FILE (the sigstore trusted_root.json the signatures are read back against)',
     );
-  return { key, legacy, recursive };
+  // The public-good instance by default; the transparency log only when asked (--tlog).
+  return {
+    keyless: {
+      fulcioURL: str('fulcio-url') ?? 'https://fulcio.sigstore.dev',
+      tsaURL: str('tsa-url') ?? 'https://timestamp.sigstore.dev',
+      ...(v.tlog ? { rekorURL: str('rekor-url') ?? 'https://rekor.sigstore.dev' } : {}),
+      trustedRootPath,
+    },
+    legacy: false,
+    recursive,
+  };
 }
 
 function oneImage(rest: string[], command: string): string {

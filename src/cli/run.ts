@@ -20,7 +20,7 @@ import { renderJson } from '../report/json.js';
 import { renderMarkdown } from '../report/markdown.js';
 import { renderSarif } from '../report/sarif.js';
 import { renderTable } from '../report/table.js';
-import { type Command, parseCommandLine, type ReportFormat } from './args.js';
+import { type Command, parseCommandLine, type ReportFormat, type SignFlags } from './args.js';
 import { terminalProgress } from './progress.js';
 import { VERSION } from '../version.js';
 
@@ -103,13 +103,13 @@ async function dispatch(command: Command): Promise<number> {
 /** Loaded only for --sign: plain `check` never loads the signing code or sigstore. */
 async function checkAndSign(
   options: Parameters<typeof check>[0],
-  flags: { key: string; legacy: boolean; recursive: boolean },
+  flags: SignFlags,
 ): Promise<Verdict> {
   const { gateAndSign, contentTrustWarning } = await import('../commands/sign.js');
   contentTrustWarning(options.log);
   const { verdict, signed, platform } = await gateAndSign({
     ...options,
-    keyPath: flags.key,
+    ...(flags.key ? { keyPath: flags.key } : { keyless: flags.keyless! }),
     recursive: flags.recursive,
     formats: { legacy: flags.legacy, bundle: true },
   });

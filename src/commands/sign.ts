@@ -15,6 +15,8 @@ export interface SignOptions extends CheckOptions {
   keyPath?: string;
   /** The key itself instead of a file (the action's secret input). */
   keyPem?: string;
+  /** Keyless instead of a key: bundles signed with a Fulcio certificate (see KeylessCliOptions). */
+  keyless?: KeylessSignOptions;
   /** Password of an encrypted cosign key; default `$COSIGN_PASSWORD`. */
   password?: string;
   formats?: SignFormats;
@@ -26,6 +28,21 @@ export interface SignOptions extends CheckOptions {
    */
   recursive?: boolean;
 }
+
+export interface KeylessSignOptions {
+  fulcioURL: string;
+  tsaURL?: string;
+  /** Opt-in transparency log (public Rekor publishes the digest). */
+  rekorURL?: string;
+  /** trusted_root.json the written bundles are read back and verified against. */
+  trustedRootPath: string;
+}
+
+export const PUBLIC_GOOD = {
+  fulcioURL: 'https://fulcio.sigstore.dev',
+  tsaURL: 'https://timestamp.sigstore.dev',
+  rekorURL: 'https://rekor.sigstore.dev',
+} as const;
 
 export interface SignOutcome {
   verdict: Verdict;
@@ -42,13 +59,17 @@ export interface SignOutcome {
  */
 export async function gateAndSign(options: SignOptions): Promise<SignOutcome> {
   requireSigningNode('signing');
-  const key = options.keyPem
-    ? (await import('../sign/keys.js')).loadSigningKey(
-        options.keyPem,
-        () => options.password ?? process.env.COSIGN_PASSWORD,
-        'the signing key',
-      )
-    : await readSigningKey(options.keyPath ?? '', options.password);
+  const signer = options.keyless
+    ? { keyless: await keylessSigner(options.keyless) }
+    : {
+        key: options.keyPem
+          ? (await import('../sign/keys.js')).loadSigningKey(
+              options.keyPem,
+              () => options.password ?? process.env.COSIGN_PASSWORD,
+              'the signing key',
+            )
+          : await readSigningKey(options.keyPath ?? '', options.password),
+      };
   const ref = parseReference(options.image);
   if (ref.transport !== 'docker') {
     throw new GateError(
@@ -80,7 +101,7 @@ export async function gateAndSign(options: SignOptions): Promise<SignOutcome> {
         client,
         repo,
         subject,
-        key,
+        ...signer,
         verdict,
         ...(options.formats ? { formats: options.formats } : {}),
         ...(options.verifierId ? { verifierId: options.verifierId } : {}),
@@ -101,6 +122,37 @@ export async function gateAndSign(options: SignOptions): Promise<SignOutcome> {
   } finally {
     await client.close();
   }
+}
+
+/**
+ * Keyless: the trusted root is read and the token's presence checked before gating (fail
+ * fast); the token itself is fetched when signing starts. The read-back accepts any subject
+ * of the token's issuer under the trusted root: it proves the bundles arrived intact.
+ */
+async function keylessSigner(k: KeylessSignOptions) {
+  const { identityToken, tokenIssuer } = await import('../sign/oidc.js');
+  let trustedRoot: unknown;
+  try {
+    trustedRoot = JSON.parse(await readFile(k.trustedRootPath, 'utf8'));
+  } catch (err) {
+    throw new GateError(
+      'usage',
+      `cannot read the trusted root ${k.trustedRootPath}: ${(err as Error).message}`,
+    );
+  }
+  if (!process.env.SIGSTORE_ID_TOKEN && !process.env.ACTIONS_ID_TOKEN_REQUEST_URL)
+    await identityToken();
+  let token: string | undefined;
+  const getToken = async () => (token ??= await identityToken());
+  return {
+    fulcioURL: k.fulcioURL,
+    ...(k.tsaURL ? { tsaURL: k.tsaURL } : {}),
+    ...(k.rekorURL ? { tlog: { rekorURL: k.rekorURL } } : {}),
+    identityToken: getToken,
+    get verify() {
+      return { trustedRoot, subject: /.*/, issuer: token ? tokenIssuer(token) : '' };
+    },
+  };
 }
 
 /** Reads and decrypts the key before any gating, so a bad key fails fast (exit 2). */

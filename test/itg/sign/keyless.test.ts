@@ -180,6 +180,50 @@ describe.runIf(modern)('keyless signing (mock Fulcio, CT log, TSA, Rekor on loop
     expect(wrong.out).toMatch(/does not verify for this identity/);
   });
 
+  test('image-gate sign --keyless with SIGSTORE_ID_TOKEN, then verify by identity', async () => {
+    const repository = freshRepo('keyless-sign-cli');
+    const ref = await copyTestImage('good', repository);
+    const root = join(dir, 'trusted_root.json');
+    await writeFile(root, JSON.stringify(mock.trustedRoot));
+    process.env.SIGSTORE_ID_TOKEN = mock.token({
+      iss: ISSUER,
+      sub: WORKFLOW,
+      repository: 'acme/api',
+    });
+    try {
+      const signed = await runCliCaptured(
+        'sign',
+        ref,
+        '--policy',
+        policy,
+        '--keyless',
+        '--trusted-root',
+        root,
+        '--fulcio-url',
+        mock.url,
+        '--tsa-url',
+        mock.url,
+      );
+      expect(signed.code, signed.err).toBe(0);
+      expect(signed.err).toMatch(/bundle signature/);
+      expect(signed.err).not.toMatch(/legacy/);
+    } finally {
+      delete process.env.SIGSTORE_ID_TOKEN;
+    }
+    const verified = await runCliCaptured(
+      'verify',
+      ref,
+      '--certificate-identity',
+      WORKFLOW,
+      '--certificate-oidc-issuer',
+      ISSUER,
+      '--trusted-root',
+      root,
+      '--require-attestation',
+    );
+    expect(verified.code, verified.out).toBe(0);
+  });
+
   test('tlog: true adds a Rekor entry', async () => {
     const { repo, digest } = await signKeyless('keyless-tlog', true);
     const [b] = await new SignatureStore(client, repo).readBundles(digest);
