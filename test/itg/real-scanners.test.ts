@@ -283,7 +283,11 @@ describe('image-gate runs the real scanners on the image it read', () => {
 
 describe('what the real scanners write is checked before it is believed', () => {
   test("a real Trivy or Grype report of another image is refused; Trivy's of this one is read", async () => {
-    const p = await policy('reports', both('    accept-unknown-db-age: true\n'));
+    // No `scanners:`: a policy naming both would also need a report of each.
+    const p = await policy(
+      'reports',
+      '  vulnerabilities:\n    severity: high\n    max-db-age: 24h\n    accept-unknown-db-age: true\n',
+    );
     const other = await gate(vulnImage('vuln-app').docker, p, { trivyReport: trivyArmReport });
     expect(other.rule.status).toBe('error');
     expect(other.rule.summary).toMatch(/another image/);
