@@ -73,7 +73,9 @@ export function parseRegistryName(text: string, input = text): RegistryName {
   const slash = rest.indexOf('/');
   // `user:password@registry/repo`: docker and skopeo have no such syntax, and echoing it back
   // would print the password. Credentials come from docker login / --docker-config.
-  if (at >= 0 && ((slash >= 0 && at < slash) || rest.slice(0, at).includes(':'))) {
+  // After the last `/`, an `@` must start a digest: `host:5000/app@sha256:…` and
+  // `app:1@sha256:…` are references, `user:pw@host:5000` is userinfo.
+  if (at >= 0 && ((slash >= 0 && at < slash) || !rest.slice(at + 1).startsWith('sha256:'))) {
     throw invalid(
       input,
       'credentials cannot be part of an image reference (userinfo before "@"); ' +
