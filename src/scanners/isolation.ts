@@ -30,10 +30,12 @@ const AMBIENT = /^(HOME|XDG_.*|TRIVY_.*|GRYPE_.*|SYFT_.*|STEREOSCOPE_.*)$/;
 
 /**
  * Grype settings that must hold whatever its defaults become. Waivers live in the policy only, so
- * there are no ignore rules; EOL warnings are on so an end-of-life distro is reported.
+ * there are no ignore rules; EOL warnings are on so an end-of-life distro is reported. `pretty`:
+ * Grype's JSON is otherwise one line, which @actions/exec's line splitter rescans on every chunk.
  */
 const GRYPE_CONFIG = `# Written by image-gate: the only Grype configuration the scan reads.
 check-for-app-update: false
+pretty: true
 only-fixed: false
 only-notfixed: false
 ignore-wontfix: ""
