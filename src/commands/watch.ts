@@ -6,6 +6,7 @@ import { RegistryClient } from '../image/registry/client.js';
 import { defaultDockerHost } from '../image/sources/daemon.js';
 import type { Logger } from '../log.js';
 import { requireSigningNode } from '../sign/node-version.js';
+import { registryBinder, type BindDigest } from '../watch/bind.js';
 import { EngineClient, engineEndpoint } from '../watch/engine.js';
 import { InfluxSink } from '../watch/influx.js';
 import { JsonLinesSink, reportLine } from '../watch/json.js';
@@ -36,6 +37,7 @@ export async function watchCommand(cmd: WatchCommand, run: WatchRunOptions): Pro
   });
   try {
     const verify = run.verify ?? (await realVerifier(cmd, client));
+    const bind = run.verify ? undefined : registryBinder(client);
     const prometheus = cmd.listen ? new PrometheusSink() : undefined;
     const influx = cmd.influx
       ? new InfluxSink({
@@ -46,8 +48,8 @@ export async function watchCommand(cmd: WatchCommand, run: WatchRunOptions): Pro
       : undefined;
     const sinks: Sink[] = [prometheus, influx].filter((s): s is NonNullable<typeof s> => !!s);
     return cmd.once
-      ? await once(cmd, run, engine, verify, sinks, influx)
-      : await longRunning(cmd, run, engine, verify, sinks, prometheus, influx);
+      ? await once(cmd, run, engine, verify, sinks, influx, bind)
+      : await longRunning(cmd, run, engine, verify, sinks, prometheus, influx, bind);
   } finally {
     await client.close();
   }
@@ -80,8 +82,15 @@ async function once(
   verify: VerifyDigest,
   sinks: Sink[],
   influx: InfluxSink | undefined,
+  bind: BindDigest | undefined,
 ): Promise<number> {
-  const { info, containers } = await watchOnce({ engine, verify, labels: cmd.labels, sinks });
+  const { info, containers } = await watchOnce({
+    engine,
+    verify,
+    labels: cmd.labels,
+    sinks,
+    ...(bind ? { bind } : {}),
+  });
   for (const c of containers) run.write(reportLine(c));
   const snapshot = { containers, engineUp: true, info, lastReconcile: new Date() };
   sinks.forEach((s) => s.snapshot(snapshot));
@@ -101,6 +110,7 @@ async function longRunning(
   sinks: Sink[],
   prometheus: PrometheusSink | undefined,
   influx: InfluxSink | undefined,
+  bind: BindDigest | undefined,
 ): Promise<number> {
   let server: Server | undefined;
   if (prometheus && cmd.listen) {
@@ -114,6 +124,7 @@ async function longRunning(
     ttlMs: cmd.ttlMs,
     relistMs: cmd.intervalMs,
     labels: cmd.labels,
+    ...(bind ? { bind } : {}),
     sinks: [new JsonLinesSink(run.write), ...sinks],
     log: run.log,
   });

@@ -1,4 +1,6 @@
 import { errorMessage } from '../errors.js';
+import { safeText } from '../redact.js';
+import type { BindDigest } from './bind.js';
 import type { VerificationCache } from './cache.js';
 import type { ContainerInspect, EngineClient, ImageStore } from './engine.js';
 import { identify } from './identity.js';
@@ -10,6 +12,8 @@ export interface EvaluateContext {
   engine: EngineClient;
   store: ImageStore;
   cache: VerificationCache;
+  /** Classic store: checks that a registry digest holds the running image (bind.ts). */
+  bind?: BindDigest;
   /** Called once per verification actually made (not for cache hits). */
   onVerified?: (outcome: VerifyOutcome) => void;
 }
@@ -23,6 +27,12 @@ export async function evaluateContainer(
   ctx: EvaluateContext,
   id: string,
 ): Promise<ContainerReport | undefined> {
+  const report = await evaluate(ctx, id);
+  // Details quote registry and engine errors: printed, exported and stored, so made safe once.
+  return report && { ...report, detail: safeText(report.detail) };
+}
+
+async function evaluate(ctx: EvaluateContext, id: string): Promise<ContainerReport | undefined> {
   let container: ContainerInspect | undefined;
   try {
     container = await ctx.engine.inspectContainer(id);
@@ -47,7 +57,9 @@ export async function evaluateContainer(
         detail: identity.detail,
       };
     }
-    const { ref, outcome } = await verifyCandidates(ctx, identity.candidates);
+    const candidates = await boundCandidates(ctx, identity.candidates, container.Image);
+    if (!Array.isArray(candidates)) return { ...report, state: 'error', detail: candidates.detail };
+    const { ref, outcome } = await verifyCandidates(ctx, candidates);
     return {
       ...report,
       digest: formatDigestRef(ref),
@@ -73,6 +85,23 @@ const SEVERITY: WatchState[] = [
   'error',
   'unsigned',
 ];
+
+async function boundCandidates(
+  ctx: EvaluateContext,
+  candidates: DigestRef[],
+  imageId: string,
+): Promise<DigestRef[] | { detail: string }> {
+  if (!ctx.bind || ctx.store !== 'classic') return candidates;
+  const bound: DigestRef[] = [];
+  let detail = '';
+  for (const ref of candidates) {
+    const result = await ctx.bind(ref, imageId);
+    if (result.ok) bound.push(ref);
+    else detail ||= result.detail;
+  }
+  // None holds what runs: the engine's record cannot be trusted for this container.
+  return bound.length > 0 ? bound : { detail };
+}
 
 async function verifyCandidates(
   ctx: EvaluateContext,

@@ -1,5 +1,6 @@
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { BindDigest } from './bind.js';
 import { VerificationCache } from './cache.js';
 import type { EngineClient, EngineEvent, EngineInfo } from './engine.js';
 import { evaluateContainer, type EvaluateContext } from './evaluate.js';
@@ -32,6 +33,8 @@ export interface WatchOptions {
   relistMs: number;
   /** Engine label filters (`key` or `key=value`). */
   labels: string[];
+  /** Classic store: checks registry digests against the running image. */
+  bind?: BindDigest;
   sinks: Sink[];
   log: Logger;
   /** Evaluations run at once; the engine and the verifier are shared with everything else. */
@@ -41,7 +44,7 @@ export interface WatchOptions {
 
 /** One pass: negotiate, list, evaluate every running container. Throws when the engine fails. */
 export async function watchOnce(
-  options: Pick<WatchOptions, 'engine' | 'verify' | 'labels' | 'concurrency' | 'sinks'>,
+  options: Pick<WatchOptions, 'engine' | 'verify' | 'labels' | 'concurrency' | 'sinks' | 'bind'>,
 ): Promise<{ info: EngineInfo; containers: ContainerReport[] }> {
   await options.engine.negotiate();
   const info = await options.engine.info();
@@ -50,6 +53,7 @@ export async function watchOnce(
     engine: options.engine,
     store: info.store,
     cache,
+    ...(options.bind ? { bind: options.bind } : {}),
     onVerified: (o) => options.sinks.forEach((s) => s.verified?.(o)),
   };
   const list = await options.engine.listContainers(options.labels);
@@ -73,6 +77,8 @@ export class Watcher {
   private lastReconcile: Date | undefined;
   private lastEventTime: number | undefined;
   private work: Promise<void> = Promise.resolve();
+  /** A full reconcile is waiting in the queue: another request can join it. */
+  private reconcileQueued = false;
 
   constructor(private readonly options: WatchOptions) {
     this.cache = new VerificationCache(options.verify, { ttlMs: options.ttlMs });
@@ -110,7 +116,7 @@ export class Watcher {
     this.info = await engine.info();
     // Replay from just before the last event seen; the relist below covers anything older.
     const events = await engine.subscribe(signal, this.lastEventTime);
-    await this.enqueue(() => this.reconcile());
+    await this.requestReconcile();
     this.setEngineUp(true);
     connected();
     const timer = setInterval(
@@ -146,8 +152,18 @@ export class Watcher {
     }
     if (event.Type === 'image') {
       // A pull, push or tag can give a running image its first registry digest: look again.
-      await this.reconcile();
+      void this.requestReconcile();
     }
+  }
+
+  /** Queues a full reconcile unless one is already waiting (a burst of pulls costs one). */
+  private requestReconcile(): Promise<void> {
+    if (this.reconcileQueued) return this.work;
+    this.reconcileQueued = true;
+    return this.enqueue(() => {
+      this.reconcileQueued = false;
+      return this.reconcile();
+    });
   }
 
   private async refresh(id: string): Promise<void> {
@@ -184,6 +200,7 @@ export class Watcher {
       engine: this.options.engine,
       store: this.info!.store,
       cache: this.cache,
+      ...(this.options.bind ? { bind: this.options.bind } : {}),
       onVerified: (o) => {
         this.options.sinks.forEach((s) => s.verified?.(o));
         if (o.state === 'error') this.options.sinks.forEach((s) => s.failed?.('verify'));

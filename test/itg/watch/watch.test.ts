@@ -23,6 +23,7 @@ import { SIGNING_NODE_RANGE } from '../../../src/sign/node-version.js';
 import { signVerdict } from '../../../src/sign/sign.js';
 import { SignatureStore } from '../../../src/sign/store.js';
 import { verdictStatement } from '../../../src/sign/vsa.js';
+import { registryBinder } from '../../../src/watch/bind.js';
 import type { ContainerReport } from '../../../src/watch/state.js';
 import { testEnv } from '../../helpers/env.js';
 import { writeKeyPair } from '../../helpers/sign-env.js';
@@ -282,6 +283,15 @@ describe.runIf(modern)('watch --once', () => {
     ]);
     expect(res.code).toBe(0);
     expect(lines(res.stdout).map((r) => r.state)).toEqual(['verified']);
+  });
+
+  test('a registry digest must hold the running image (classic store binding)', async () => {
+    const bind = registryBinder(client);
+    const [repository, digest] = image('app').digest.split('@') as [string, string];
+    expect(await bind({ repository, digest }, image('app').id)).toEqual({ ok: true });
+    // The engine's record pointing at another image's manifest is refused, not verified.
+    const other = await bind({ repository, digest }, image('unsigned').id);
+    expect(other).toMatchObject({ ok: false, detail: expect.stringMatching(/does not hold/) });
   });
 
   test('exit 2 when the engine cannot be reached', async () => {

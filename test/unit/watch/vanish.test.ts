@@ -8,7 +8,10 @@ import { watchOnce } from '../../../src/watch/watcher.js';
 
 const h = (c: string) => `sha256:${c.repeat(64)}`;
 
-function engine(inspect: Record<string, ContainerInspect | undefined | Error>): EngineClient {
+function engine(
+  inspect: Record<string, ContainerInspect | undefined | Error>,
+  repoDigests: string[] = [],
+): EngineClient {
   return {
     negotiate: async () => '1.41',
     info: async () => ({ apiVersion: '1.41', store: 'classic', name: 'n', serverVersion: '20.10' }),
@@ -18,7 +21,7 @@ function engine(inspect: Record<string, ContainerInspect | undefined | Error>): 
       if (v instanceof Error) throw v;
       return v;
     },
-    inspectImage: async (id: string) => ({ Id: id, RepoDigests: [] }),
+    inspectImage: async (id: string) => ({ Id: id, RepoDigests: repoDigests }),
     archive: async () => undefined,
   } as unknown as EngineClient;
 }
@@ -56,5 +59,28 @@ describe('containers that vanish or fail mid-pass', () => {
     });
     expect(containers).toMatchObject([{ id: 'bad', state: 'error', root: true }]);
     expect(containers[0]!.detail).toMatch(/engine answered 500/);
+  });
+});
+
+describe('registry digests that do not hold the running image', () => {
+  test('are never verified: the container is in error, the verifier is not asked', async () => {
+    let asked = 0;
+    const { containers } = await watchOnce({
+      engine: engine({ c: running('c') }, [`reg.example/app@${h('b')}`]),
+      verify: async () => {
+        asked++;
+        return { state: 'verified', detail: '' };
+      },
+      bind: async () => ({
+        ok: false,
+        detail: 'reg.example/app@… does not hold the running image',
+      }),
+      labels: [],
+      sinks: [],
+    });
+    expect(containers).toMatchObject([
+      { state: 'error', detail: expect.stringMatching(/does not hold/) },
+    ]);
+    expect(asked).toBe(0);
   });
 });
