@@ -94,7 +94,9 @@ export const genericSecret: Detector = {
   windows: ['sswo', 'sswd', 'ecre', 'oken', 'i_ke', 'ikey', 'i-ke'],
   anyCase: true,
   assignment: true,
-  quick: /passw(?:or)?d|secret|token|api[_-]?key/i,
+  // A keyword, then an operator: lines examined for other detectors' sake (prose that says
+  // `password`) are dropped before the costly ASSIGNMENT regex.
+  quick: /(?:passw(?:or)?d|secret|token|api[_-]?key)[\w.-]{0,48}["']?[ \t]{0,8}[:=]/i,
   find(text, lineEnd) {
     const line = text.slice(0, lineEnd);
     const out: DetectorMatch[] = [];

@@ -15,6 +15,8 @@ export const azureConnectionString: Detector = {
   id: 'azure-storage-key',
   title: 'Azure storage or service bus key in a connection string',
   windows: ['tKey', 'sKey'],
+  // `setKey(`, `hasKey(` are everywhere in code: only hits followed by `=` are examined.
+  assignment: true,
   quick: /(?:AccountKey|SharedAccessKey)\s*=/,
   find: (text, lineEnd) =>
     matchGroup(
@@ -76,7 +78,8 @@ export const pgpass: Detector = {
 export const netrc: Detector = {
   id: 'netrc-password',
   title: 'Password in .netrc',
-  windows: ['sswo'],
+  // `swor`, shared with the XML detector: one examination per `password` for both.
+  windows: ['swor'],
   quick: /(?:^|\s)password[ \t]+\S/,
   find(text, lineEnd) {
     const line = text.slice(0, lineEnd).replace(/\r$/, '');
@@ -208,7 +211,7 @@ export const kubernetesSecret: Detector = {
   id: 'kubernetes-secret',
   title: 'Kubernetes Secret with data',
   multiline: true,
-  windows: ['piVe'],
+  windows: ['iVer'],
   quick: /apiVersion["']?\s*:/,
   find(text, lineEnd) {
     // The object: up to the next YAML document, or a few KB.
@@ -248,21 +251,21 @@ export const kubernetesSecret: Detector = {
   },
 };
 
-/** `<password>…</password>` and kin in XML (Maven settings, .NET and Java configuration). */
+/** `<password>…</password>` (also `<db.password>`) in XML (Maven settings, .NET and Java configuration). */
 export const xmlPassword: Detector = {
   id: 'xml-password',
   title: 'Password in XML element',
-  // The generic detector's literals: their bigrams are triggers already, so they cost nothing more.
-  windows: ['sswo', 'sswd', 'ecre', 'i_ke', 'ikey', 'i-ke'],
-  anyCase: true,
-  // Not `token`: XML APIs page with `<nextToken>`, `<clientToken>` (idempotency), not secrets.
-  quick: /(?:passw(?:or)?d|secret|api[_-]?key)>/i,
+  // `swor`, shared with .netrc: the generic detector's literals are examined only before a
+  // `=` or `:`, and XML has neither.
+  windows: ['swor', 'SWOR'],
+  // Passwords only: `<nextToken>`, `<clientToken>` (paging, idempotency) are not secrets.
+  quick: /password>/i,
   find: (text, lineEnd) => xmlValues(text.slice(0, lineEnd)),
 };
 
 function xmlValues(line: string): DetectorMatch[] {
   const out: DetectorMatch[] = [];
-  const re = /<([\w:.-]*(?:passw(?:or)?d|secret|api[_-]?key))>([^<>\s]{6,256})<\/\1>/dgi;
+  const re = /<([\w:.-]*password)>([^<>\s]{6,256})<\/\1>/dgi;
   for (let m = re.exec(line); m !== null; m = re.exec(line)) {
     const span = m.indices?.[2];
     if (span === undefined || /(?:name|id|file|path|url|type)$/i.test(m[1] ?? '')) continue;

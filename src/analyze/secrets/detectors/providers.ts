@@ -55,7 +55,8 @@ export const openaiKey = tokenDetector(
 export const anthropicKey = tokenDetector(
   'anthropic-api-key',
   'Anthropic API key',
-  ['k-an'],
+  // The version tag (`api03-`, `admin01-`): rarer bigrams than `sk-ant-`, so a cheaper literal.
+  ['i03-', 'n01-', 't01-', 'd01-'],
   /sk-ant-/,
   /(sk-ant-(?:api|admin|oat|sid)\d\d-[A-Za-z0-9_-]{80,120})(?![A-Za-z0-9_-])/dg,
   3,
@@ -112,7 +113,7 @@ export const shopifyToken = tokenDetector(
 export const atlassianToken = tokenDetector(
   'atlassian-api-token',
   'Atlassian API token',
-  ['ATAT', 'ATCT'],
+  windowsFor('TT3', B64URL),
   /AT[AC]TT3/,
   /(AT[AC]TT3[A-Za-z0-9_=-]{150,250})(?![A-Za-z0-9_=-])/dg,
   4,
@@ -256,9 +257,10 @@ export const datadogKey = namedHexKey(
   'Datadog API or application key',
   // `DD_API_KEY`, `dd-api-key`; `datadog` itself is all common bigrams (a slow prefilter
   // literal), and `DATADOG_API_KEY=…` is a generic api-key assignment anyway.
-  ['dd_a', 'dd-a'],
+  ['DD_A', 'dd_a', 'DD-A', 'dd-a'],
   /datadog|\bdd[_-]?(?:api|app(?:lication)?)[_-]?key/i,
   [32, 40],
+  false,
 );
 
 /** Twilio auth tokens (32 hex) and API key SIDs (`SK` + 32 hex) on a line that names Twilio. */
