@@ -42,7 +42,14 @@ export interface ActionConfig {
 
 export interface SignConfig {
   /** The private key itself (a secret's value): cosign's encrypted key or a P-256 PEM. */
-  keyPem: string;
+  keyPem?: string;
+  /** `keyless: true` instead of a key: Fulcio + TSA (+ Rekor with `tlog`), bundles only. */
+  keyless?: {
+    fulcioURL: string;
+    tsaURL?: string;
+    rekorURL?: string;
+    trustedRootPath: string;
+  };
   /** `signing-key-password`; else `COSIGN_PASSWORD` from the step's env. */
   password?: string;
   /** `.sig`/`.att` tags besides bundle referrers (default true). */

@@ -35,7 +35,7 @@ export const checkGate: Gate = async (r) => {
   const { gateAndSign } = await import('../commands/sign.js');
   const { verdict, signed } = await gateAndSign({
     ...checkOptions(r),
-    keyPem: r.sign.keyPem,
+    ...(r.sign.keyless ? { keyless: r.sign.keyless } : { keyPem: r.sign.keyPem ?? '' }),
     ...(r.sign.password !== undefined ? { password: r.sign.password } : {}),
     formats: { legacy: r.sign.legacy, bundle: true },
   });

@@ -33,6 +33,12 @@ export const INPUTS = [
   'signing-key',
   'signing-key-password',
   'sign-legacy',
+  'keyless',
+  'fulcio-url',
+  'tsa-url',
+  'tlog',
+  'rekor-url',
+  'trusted-root',
 ] as const;
 
 export type InputName = (typeof INPUTS)[number];
@@ -139,9 +145,29 @@ function timeoutInput(env: Env): number | undefined {
 function signInput(env: Env): SignConfig | undefined {
   if (!booleanInput(env, 'sign', false)) return undefined;
   const keyPem = input(env, 'signing-key');
+  if (booleanInput(env, 'keyless', false)) {
+    if (keyPem !== '') throw usage('give either "signing-key" or "keyless: true", not both');
+    const trustedRootPath = input(env, 'trusted-root');
+    if (trustedRootPath === '') {
+      throw usage(
+        'keyless: true needs "trusted-root" (the sigstore trusted_root.json to verify against)',
+      );
+    }
+    return {
+      legacy: false,
+      keyless: {
+        fulcioURL: input(env, 'fulcio-url') || 'https://fulcio.sigstore.dev',
+        tsaURL: input(env, 'tsa-url') || 'https://timestamp.sigstore.dev',
+        ...(booleanInput(env, 'tlog', false)
+          ? { rekorURL: input(env, 'rekor-url') || 'https://rekor.sigstore.dev' }
+          : {}),
+        trustedRootPath,
+      },
+    };
+  }
   if (keyPem === '') {
     throw usage(
-      'sign: true needs "signing-key" (the private key, from a secret); keyless signing is not available in the action yet',
+      'sign: true needs "signing-key" (the private key, from a secret) or "keyless: true"',
     );
   }
   return {

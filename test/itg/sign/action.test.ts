@@ -14,6 +14,7 @@ import { RegistryClient } from '../../../src/image/registry/client.js';
 import { SIGNING_NODE_RANGE } from '../../../src/sign/node-version.js';
 import { testEnv } from '../../helpers/env.js';
 import { COSIGN, copyTestImage, exec, freshRepo, writeKeyPair } from '../../helpers/sign-env.js';
+import { startMockSigstore } from '../../helpers/sigstore-mock.js';
 import { recordingIo } from '../../unit/action/io-fake.js';
 
 const modern = semver.satisfies(process.versions.node, SIGNING_NODE_RANGE);
@@ -25,7 +26,7 @@ beforeAll(async () => {
   keys = await writeKeyPair(dir, 'cosign');
 });
 
-async function run(image: string, policy: string) {
+async function run(image: string, policy: string, sign?: ActionConfig['sign']) {
   const policyPath = join(dir, `${Math.random().toString(36).slice(2)}.yml`);
   await writeFile(policyPath, policy);
   const config: ActionConfig = {
@@ -36,7 +37,11 @@ async function run(image: string, policy: string) {
     fail: true,
     comment: 'never',
     summary: false,
-    sign: { keyPem: await readFile(keys.keyPath, 'utf8'), password: keys.password, legacy: true },
+    sign: sign ?? {
+      keyPem: await readFile(keys.keyPath, 'utf8'),
+      password: keys.password,
+      legacy: true,
+    },
   };
   const { io, rec } = recordingIo();
   const env = { GITHUB_WORKSPACE: dir, RUNNER_TEMP: dir, GITHUB_REPOSITORY: 'acme/api' };
@@ -48,7 +53,7 @@ describe.runIf(modern)('action sign: true', () => {
   test('a passing image is signed; outputs name the manifests; cosign accepts them', async () => {
     const ref = await copyTestImage('good', freshRepo('action'));
     const { result, rec } = await run(ref, 'apiVersion: image-gate/v1\nrules:\n  non-root: true\n');
-    expect(result.decision, JSON.stringify(rec.annotations)).toBe("pass");
+    expect(result.decision, JSON.stringify(rec.annotations)).toBe('pass');
     const digest = rec.outputs['signed-digests']!;
     expect(digest).toMatch(/^sha256:[a-f0-9]{64}$/);
     expect(rec.outputs.signatures!.split('\n')).toHaveLength(2);
@@ -65,6 +70,33 @@ describe.runIf(modern)('action sign: true', () => {
       pinned,
     ]);
     expect(verified.code, verified.stderr).toBe(0);
+  });
+
+  test('keyless (mock Fulcio and TSA on loopback, SIGSTORE_ID_TOKEN): bundles only', async () => {
+    const mock = await startMockSigstore();
+    const root = join(dir, 'trusted_root.json');
+    await writeFile(root, JSON.stringify(mock.trustedRoot));
+    process.env.SIGSTORE_ID_TOKEN = mock.token({
+      iss: 'https://token.actions.githubusercontent.com',
+      sub: 'repo:acme/api:ref:refs/tags/v1',
+    });
+    try {
+      const ref = await copyTestImage('good', freshRepo('action-keyless'));
+      const { result, rec } = await run(
+        ref,
+        'apiVersion: image-gate/v1\nrules:\n  non-root: true\n',
+        {
+          legacy: false,
+          keyless: { fulcioURL: mock.url, tsaURL: mock.url, trustedRootPath: root },
+        },
+      );
+      expect(result.decision, JSON.stringify(rec.annotations)).toBe('pass');
+      expect(rec.outputs.signatures!.split('\n')).toHaveLength(1);
+      expect(rec.outputs.attestations!.split('\n')).toHaveLength(1);
+    } finally {
+      delete process.env.SIGSTORE_ID_TOKEN;
+      await mock.stop();
+    }
   });
 
   test('a failing image is not signed: nothing written, outputs empty', async () => {
