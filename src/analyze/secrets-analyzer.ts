@@ -58,8 +58,9 @@ export class SecretsAnalyzer implements Analyzer {
 }
 
 /**
- * Secrets in the image config: environment variables, labels, and history `created_by` lines,
- * where build arguments leak (`|1 TOKEN=… /bin/sh -c …`).
+ * Secrets in the image config: environment variables, labels, the other free-text fields (Cmd,
+ * Entrypoint, WorkingDir, User, ...), and history `created_by` lines, where build arguments leak
+ * (`|1 TOKEN=… /bin/sh -c …`).
  */
 export function configSecrets(
   config: ImageConfig,
@@ -75,6 +76,10 @@ export function configSecrets(
   for (const [key, value] of Object.entries(config.config?.Labels ?? {})) {
     for (const hit of scanner.scanString(`${key}=${value}`))
       found.push({ kind: 'label', ...fromHit(hit), path: key });
+  }
+  for (const [field, text] of configTexts(config)) {
+    for (const hit of scanner.scanString(text))
+      found.push({ kind: 'config', ...fromHit(hit), path: field });
   }
   let layer = 0;
   (config.history ?? []).forEach((h, historyIndex) => {
@@ -93,6 +98,29 @@ export function configSecrets(
     }
   });
   return found;
+}
+
+/**
+ * Every other config field that holds free text the image author wrote: a token passed as
+ * `--token=...` in Cmd or Entrypoint ships in the image as surely as one in Env.
+ */
+function configTexts(config: ImageConfig): [field: string, text: string][] {
+  const c = (config.config ?? {}) as Record<string, unknown>;
+  const texts: [string, string][] = [];
+  const add = (field: string, value: unknown): void => {
+    if (typeof value === 'string' && value) texts.push([field, value]);
+    else if (Array.isArray(value)) value.forEach((v) => add(field, v));
+  };
+  for (const field of ['User', 'Entrypoint', 'Cmd', 'WorkingDir', 'OnBuild', 'Shell', 'StopSignal'])
+    add(field, c[field]);
+  for (const field of ['Volumes', 'ExposedPorts']) {
+    const keys = c[field];
+    if (keys && typeof keys === 'object') add(field, Object.keys(keys));
+  }
+  const health = c.Healthcheck as { Test?: unknown } | null | undefined;
+  add('Healthcheck', health?.Test);
+  add('author', config.author);
+  return texts;
 }
 
 function fromHit(hit: SecretHit): Pick<SecretFinding, 'detector' | 'title' | 'line' | 'excerpt'> {

@@ -1,7 +1,7 @@
 import type { RuntimeAccountFiles } from './accounts.js';
 
 /** Where a secret was found. `file` secrets ship even when a later layer deletes the file. */
-export type SecretSourceKind = 'file' | 'env' | 'history' | 'label';
+export type SecretSourceKind = 'file' | 'env' | 'history' | 'label' | 'config';
 
 /**
  * One secret found in the image. It never holds the secret itself: `excerpt` is redacted
@@ -16,7 +16,10 @@ export interface SecretFinding {
   /** Layer position and diffID for `file` findings (and for `history` when the entry made a layer). */
   layerIndex?: number;
   diffId?: string;
-  /** Image path for `file`; variable name for `env`; label key for `label`. */
+  /**
+   * Image path for `file`; variable name for `env`; label key for `label`; the config field for
+   * `config` (`Cmd`, `Entrypoint`, `WorkingDir`, ...).
+   */
   path?: string;
   /** 1-based line of the match in the file or value. */
   line?: number;

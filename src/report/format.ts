@@ -126,6 +126,8 @@ export function secretLocation(finding: {
       return `env ${finding.path ?? '?'}${line}`;
     case 'label':
       return `label ${finding.path ?? '?'}${line}`;
+    case 'config':
+      return `config ${finding.path ?? '?'}${line}`;
     case 'history':
       return `history #${finding.historyIndex ?? '?'}${line}`;
     default:

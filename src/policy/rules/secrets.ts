@@ -72,6 +72,7 @@ const KIND_WORDS: Record<SecretSourceKind, string> = {
   env: 'in the environment',
   history: 'in the build history',
   label: 'in labels',
+  config: 'in the image config',
 };
 
 const defaultMatchers = DEFAULT_ALLOW_RULES.map((r) => ({

@@ -38,6 +38,33 @@ describe('secrets in the image config', () => {
   test('no finding carries the token', () => {
     expect(JSON.stringify(found)).not.toContain(TOKEN.slice(4));
   });
+
+  test('a token in any other free-text config field is a finding too (not only masked)', () => {
+    const fields: ImageConfig = {
+      rootfs: { type: 'layers', diff_ids: [] },
+      author: `ci ${TOKEN}`,
+      config: {
+        User: TOKEN,
+        Entrypoint: ['/app', `--token=${TOKEN}`],
+        Cmd: ['serve', TOKEN],
+        WorkingDir: `/srv/${TOKEN}`,
+        Volumes: { [`/data/${TOKEN}`]: {} },
+        Healthcheck: { Test: ['CMD', 'curl', `-H`, `Authorization: token ${TOKEN}`] },
+        OnBuild: [`RUN echo ${TOKEN}`],
+      } as ImageConfig['config'],
+    };
+    const where = configSecrets(fields, []).map((f) => `${f.kind} ${f.path}`);
+    expect(where).toEqual([
+      'config User',
+      'config Entrypoint',
+      'config Cmd',
+      'config WorkingDir',
+      'config OnBuild',
+      'config Volumes',
+      'config Healthcheck',
+      'config author',
+    ]);
+  });
 });
 
 describe('secrets in layer files', () => {
