@@ -8,11 +8,11 @@ import {
   isDir,
   kernelOpen,
   openNode,
-  removeSubtree,
+  parentOf,
   type Inode,
   type Node,
   type Opened,
-  type View,
+  View,
 } from './rootfs.js';
 import type { AccountFacts } from './types.js';
 
@@ -25,14 +25,22 @@ const MAX_KEPT_FILE = 1 << 20;
  */
 const MAX_KEPT_NAMED = 128 << 20;
 const MAX_KEPT_OTHER = 32 << 20;
+/**
+ * Paths recorded over all layers (each costs a few hundred bytes); past it the rule fails. A
+ * layer's implicit parents count too, so a hostile layer of deep paths cannot multiply them.
+ */
+const MAX_PATHS = 1_000_000;
+/** And their length together (each path is hashed a few times): deep hostile paths stay cheap. */
+const MAX_PATH_CHARS = 128_000_000;
+/** Linux's PATH_MAX: the engine cannot create a longer path, so it cannot load such a layer. */
+const PATH_MAX = 4096;
+const EMPTY = Buffer.alloc(0);
 /** How much of a file's start decides whether it could be an account file. */
 const SNIFF = 4096;
 
 /** One layer as Docker extracts it into its own directory, before overlayfs stacks them. */
 interface LayerTree {
   nodes: View;
-  /** Member names seen: Docker refuses to load a layer that repeats one. */
-  names: Set<string>;
   /** Something Docker would refuse, or place elsewhere: the merged view cannot be trusted. */
   problem?: string;
 }
@@ -59,12 +67,23 @@ export class FilesystemAnalyzer implements Analyzer {
   private readonly layers = new Map<number, LayerTree>();
   private readonly pending = new Map<FileEntry, Pending>();
   private kept = 0;
+  private paths = 0;
+  private pathChars = 0;
 
   onEntry(entry: FileEntry): boolean {
-    const inode = addEntry(this.tree(entry.layer), entry);
+    const tree = this.tree(entry.layer);
+    const before = tree.nodes.size;
+    const inode = addEntry(tree, entry);
+    const added = tree.nodes.size - before;
+    this.paths += added;
+    this.pathChars += Math.max(0, added) * entry.path.length;
+    if (this.paths > MAX_PATHS || this.pathChars > MAX_PATH_CHARS) {
+      tree.problem ??= `more than ${MAX_PATHS} paths, or paths too long, for the gate to model`;
+      return false;
+    }
     if (inode?.type !== 'file') return false;
     if (entry.size === 0) {
-      inode.content = Buffer.alloc(0);
+      inode.content = EMPTY;
       return false;
     }
     if (entry.size > MAX_KEPT_FILE) return false;
@@ -90,14 +109,9 @@ export class FilesystemAnalyzer implements Analyzer {
     if (p?.keep) p.inode.content = Buffer.concat(p.parts);
   }
 
-  onLayerEnd(layer: LayerDescriptor): void {
-    const tree = this.layers.get(layer.index);
-    if (tree) tree.names.clear();
-  }
-
   /** The merged image filesystem (without Docker's init layer): path → node. */
   merged(): View {
-    const view: View = new Map();
+    const view = new View();
     for (const i of [...this.layers.keys()].sort((a, b) => a - b)) {
       mergeLayer(view, this.layers.get(i)!.nodes);
     }
@@ -138,7 +152,7 @@ export class FilesystemAnalyzer implements Analyzer {
   private tree(layer: LayerDescriptor): LayerTree {
     let tree = this.layers.get(layer.index);
     if (!tree) {
-      tree = { nodes: new Map(), names: new Set() };
+      tree = { nodes: new View() };
       this.layers.set(layer.index, tree);
     }
     return tree;
@@ -177,20 +191,25 @@ function addEntry(tree: LayerTree, e: FileEntry): Inode | undefined {
   if (e.path === '/') {
     return e.opaque || e.whiteout ? fail('an opaque marker or whiteout at the root') : undefined;
   }
-  const name = e.opaque ? `${e.path}/.wh..wh..opq` : e.whiteout ? `${e.path} (whiteout)` : e.path;
-  if (tree.names.has(name))
-    return fail(`${e.path} appears twice (the engine refuses such a layer)`);
-  tree.names.add(name);
+  if (e.path.length > PATH_MAX) return fail(`a path longer than ${PATH_MAX} bytes`);
   if (e.overlayAttrs) {
     return fail(`${e.path} carries overlayfs attributes (${e.overlayAttrs.join(', ')})`);
   }
   const nodes = tree.nodes;
-  for (const a of ancestors(e.path)) {
-    const n = nodes.get(a);
-    if (!n) nodes.set(a, { inode: { type: 'dir', size: 0 } });
-    else if (!isDir(n)) return fail(`${e.path} is written below ${a}, which is not a directory`);
+  // Parents are created as Unpack creates them; a present parent has all of its own.
+  const parent = parentOf(e.path);
+  if (parent !== '/' && !isDir(nodes.get(parent))) {
+    for (const a of ancestors(e.path)) {
+      const n = nodes.get(a);
+      if (!n) nodes.set(a, { inode: { type: 'dir', size: 0 } });
+      else if (!isDir(n)) return fail(`${e.path} is written below ${a}, which is not a directory`);
+    }
   }
   const existing = nodes.get(e.path);
+  // Docker refuses to load a layer that names a path twice (tar-split keeps names unique).
+  if (e.opaque ? existing?.opaque : existing?.explicit) {
+    return fail(`${e.path} appears twice (the engine refuses such a layer)`);
+  }
   if (e.opaque) {
     // `.wh..wh..opq` marks its directory, which Unpack creates when it is missing.
     if (existing && !isDir(existing)) return fail(`opaque marker in ${e.path}, not a directory`);
@@ -203,23 +222,25 @@ function addEntry(tree: LayerTree, e: FileEntry): Inode | undefined {
     nodes.set(e.path, { inode: { type: 'other', size: 0 }, whiteout: true });
     return undefined;
   }
-  if (existing && !(isDir(existing) && e.type === 'dir')) removeSubtree(nodes, e.path, true);
+  if (existing && !(isDir(existing) && e.type === 'dir')) nodes.removeSubtree(e.path, true);
   if (e.type === 'dir') {
-    if (!isDir(nodes.get(e.path))) nodes.set(e.path, { inode: { type: 'dir', size: 0 } });
+    const dir = nodes.get(e.path);
+    if (isDir(dir)) dir!.explicit = true;
+    else nodes.set(e.path, { inode: { type: 'dir', size: 0 }, explicit: true });
     return undefined;
   }
   if (e.type === 'hardlink') {
     const target = e.linkTarget ?? '';
     const t = nodes.get(target);
-    if (ancestors(target).some((a) => !isDir(nodes.get(a))) || !t || t.whiteout || isDir(t)) {
+    if (!t || t.whiteout || isDir(t)) {
       return fail(`hard link ${e.path} → ${target}: no such file earlier in this layer`);
     }
-    nodes.set(e.path, { inode: t.inode });
+    nodes.set(e.path, { inode: t.inode, explicit: true });
     return undefined;
   }
   const inode: Inode = { type: e.type, size: e.size };
   if (e.type === 'symlink') inode.linkTarget = e.linkTarget ?? '';
-  nodes.set(e.path, { inode });
+  nodes.set(e.path, { inode, explicit: true });
   return inode;
 }
 
@@ -230,13 +251,13 @@ function addEntry(tree: LayerTree, e: FileEntry): Inode | undefined {
 function mergeLayer(view: View, layer: View): void {
   for (const [path, n] of layer) {
     if (n.whiteout || !isDir(n)) {
-      removeSubtree(view, path, true);
+      view.removeSubtree(path, true);
       continue;
     }
     // A directory over a non-directory hides it; an opaque one hides what is below it.
     const below = view.get(path);
     if (below && !isDir(below)) view.delete(path);
-    if (n.opaque) removeSubtree(view, path, false);
+    if (n.opaque) view.removeSubtree(path, false);
   }
   for (const [path, n] of layer) {
     if (!n.whiteout) view.set(path, n as Node);

@@ -19,28 +19,80 @@ export interface Node {
   whiteout?: boolean;
   /** An opaque directory: lower layers' content below it is hidden. */
   opaque?: boolean;
+  /** Named by a member of its layer (not only created as a parent). */
+  explicit?: boolean;
 }
 
-/** A complete tree: every node's ancestors are present as directories. */
-export type View = Map<string, Node>;
+/**
+ * A complete tree: every node's ancestors are present as directories. A map from path to node
+ * with an index of each directory's children, so deleting a subtree costs the size of the subtree,
+ * not of the whole tree (a hostile layer of many directory whiteouts stays linear).
+ */
+export class View implements Iterable<[string, Node]> {
+  private readonly nodes = new Map<string, Node>();
+  private readonly children = new Map<string, Set<string>>();
+
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  get(path: string): Node | undefined {
+    return this.nodes.get(path);
+  }
+
+  has(path: string): boolean {
+    return this.nodes.has(path);
+  }
+
+  set(path: string, node: Node): void {
+    if (!this.nodes.has(path)) {
+      const parent = parentOf(path);
+      let c = this.children.get(parent);
+      if (!c) this.children.set(parent, (c = new Set()));
+      c.add(path);
+    }
+    this.nodes.set(path, node);
+  }
+
+  delete(path: string): void {
+    if (this.nodes.delete(path)) this.children.get(parentOf(path))?.delete(path);
+  }
+
+  /** Deletes `path`'s descendants, and `path` itself when `self` is set. */
+  removeSubtree(path: string, self: boolean): void {
+    const stack = [path];
+    while (stack.length > 0) {
+      const p = stack.pop()!;
+      const c = this.children.get(p);
+      if (!c) continue;
+      this.children.delete(p);
+      for (const child of c) {
+        this.nodes.delete(child);
+        stack.push(child);
+      }
+    }
+    if (self) this.delete(path);
+  }
+
+  [Symbol.iterator](): Iterator<[string, Node]> {
+    return this.nodes[Symbol.iterator]();
+  }
+}
+
+export function parentOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
 
 export function isDir(n: Node | undefined): boolean {
   return n !== undefined && !n.whiteout && n.inode.type === 'dir';
 }
 
-/** Deletes `path`'s descendants, and `path` itself when `self` is set. */
-export function removeSubtree(view: View, path: string, self: boolean): void {
-  const existing = view.get(path);
-  if (self) view.delete(path);
-  // Only a directory has anything below it: skip the scan for the common case.
-  if (!existing || !isDir(existing)) return;
-  const prefix = path === '/' ? '/' : path + '/';
-  for (const key of view.keys()) if (key.startsWith(prefix)) view.delete(key);
-}
-
 export function ancestors(path: string): string[] {
   const out: string[] = [];
-  for (let d = posix.dirname(path); d !== '/'; d = posix.dirname(d)) out.unshift(d);
+  for (let i = path.indexOf('/', 1); i !== -1; i = path.indexOf('/', i + 1)) {
+    out.push(path.slice(0, i));
+  }
   return out;
 }
 
@@ -70,7 +122,7 @@ export function applyInitLayer(view: View): void {
   for (const [path, type] of INIT_PATHS) {
     for (const p of [...ancestors(path), path]) {
       const n = view.get(p);
-      if (n && !isDir(n)) removeSubtree(view, p, true);
+      if (n && !isDir(n)) view.removeSubtree(p, true);
     }
     for (const p of ancestors(path)) {
       if (!view.has(p)) view.set(p, { inode: { type: 'dir', size: 0 } });

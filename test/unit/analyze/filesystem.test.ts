@@ -170,3 +170,39 @@ describe('content the gate keeps', () => {
     expect(uidOf(facts)).toBe(0);
   });
 });
+
+describe('bounded on hostile layers', () => {
+  test('paths past the gate budget (deep implicit parents) make the rule fail, not the gate hang', () => {
+    const fs = new FilesystemAnalyzer();
+    const layer = { index: 0 } as Parameters<FilesystemAnalyzer['onEntry']>[0]['layer'];
+    const deep = '/d'.repeat(2000);
+    for (let i = 0; i < 100; i++) {
+      fs.onEntry({
+        layer,
+        path: `/x${i}${deep}/f`,
+        type: 'file',
+        size: 0,
+        mode: 0,
+        uid: 0,
+        gid: 0,
+      });
+    }
+    const facts = fs.accounts();
+    expect(facts.status === 'unproven' && facts.reason).toContain('too long');
+  });
+
+  test('a path longer than PATH_MAX cannot be created by the engine: unproven', () => {
+    const fs = new FilesystemAnalyzer();
+    const layer = { index: 0 } as Parameters<FilesystemAnalyzer['onEntry']>[0]['layer'];
+    fs.onEntry({
+      layer,
+      path: '/' + 'a'.repeat(5000),
+      type: 'file',
+      size: 0,
+      mode: 0,
+      uid: 0,
+      gid: 0,
+    });
+    expect(fs.accounts()).toMatchObject({ status: 'unproven' });
+  });
+});
