@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { request as httpRequest, createServer as createHttpServer } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -541,6 +542,59 @@ describe.runIf(modern)('watch through an engine connection that breaks', () => {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await exited;
+    }
+  });
+});
+
+describe.runIf(modern)('watch behind a GET-only socket proxy', () => {
+  // What compose.yml's docker-socket-proxy enforces (POST=0 and a few path groups), as a
+  // minimal HTTP proxy on a unix socket in front of the real dockerd, recording what watch asks.
+  const ALLOWED = /^(\/v\d+\.\d+)?\/(_ping|version|info|events|containers|images)(\/|\?|$)/;
+
+  test('needs nothing but GET on /_ping, /version, /info, /events, /containers and /images', async () => {
+    const seen: string[] = [];
+    const target = testEnv().dockerHost.replace(/^unix:\/\//, '');
+    const proxy = createHttpServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      if ((req.method !== 'GET' && req.method !== 'HEAD') || !ALLOWED.test(req.url ?? '')) {
+        res.writeHead(403).end();
+        return;
+      }
+      const up = httpRequest(
+        { socketPath: target, path: req.url, method: req.method, headers: req.headers },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    });
+    const path = join(dir, 'proxy.sock');
+    await new Promise<void>((r) => proxy.listen(path, () => r()));
+    try {
+      const direct = await watch([
+        '--once',
+        '--key',
+        alice.pubPath,
+        '--max-age',
+        '1d',
+        '--label',
+        LABEL,
+      ]);
+      const proxied = await watch(
+        ['--once', '--key', alice.pubPath, '--max-age', '1d', '--label', LABEL],
+        `unix://${path}`,
+      );
+      expect(proxied.code).toBe(direct.code);
+      const states = (out: string) => lines(out).map((r) => [r.name, r.state, r.root]);
+      expect(states(proxied.stdout)).toEqual(states(direct.stdout));
+      expect(seen.length).toBeGreaterThan(0);
+      for (const line of seen) expect(line).toMatch(/^GET /);
+      expect(seen.filter((l) => !ALLOWED.test(l.slice(4)))).toEqual([]);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise<void>((r) => proxy.close(() => r()));
     }
   });
 });
