@@ -31,6 +31,8 @@ bash test/images/build.sh
 # The debootstrap Debian base: the secret detectors must find nothing in a clean Debian; and
 # debian-dev (Go, Node.js, Python, pip, openssh-server, ssl-cert by apt): only install-time keys.
 bash test/images/bench.sh debian-base debian-dev
+# The labelled secrets corpus planted in files, deleted files, Env, history and labels.
+bash test/secrets/build-image.sh
 
 step "real scanners and their test databases"
 # Trivy, Grype and cosign built from the Go module proxy once (cached by version under
