@@ -120,6 +120,7 @@ export async function check(options: CheckOptions): Promise<Verdict> {
           scanners: input.scanners,
           scannerErrors: input.errors,
           notes: input.notes,
+          tools: input.tools,
           ...(baseResult?.status === 'pass' ? { baseLayerDiffIds: diffIds.slice(0, shared) } : {}),
         }),
       );

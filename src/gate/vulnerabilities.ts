@@ -13,6 +13,7 @@ import { readReport } from '../scanners/read.js';
 import { actionsExecRunner, type CommandRunner } from '../scanners/runner.js';
 import { scanWithTrivy } from '../scanners/trivy.js';
 import type { FreshnessRule, ImageIdentity } from '../scanners/trust.js';
+import type { ScannerTool } from '../policy/verdict.js';
 import { assertSameImage, checkReportDb, coverage } from '../scanners/trust.js';
 
 export interface ScannerError {
@@ -27,6 +28,8 @@ export interface VulnerabilityInput {
   errors: ScannerError[];
   /** What the verdict must say about how the findings were obtained (never a pass by itself). */
   notes: string[];
+  /** Each report's scanner version and database build time, for the verdict. */
+  tools: ScannerTool[];
 }
 
 export interface CollectOptions {
@@ -85,6 +88,11 @@ export async function collectVulnerabilities(o: CollectOptions): Promise<Vulnera
     scanners: [...new Set(reports.map((r) => r.scanner))],
     errors,
     notes,
+    tools: reports.map((r) => ({
+      scanner: r.scanner,
+      ...(r.scannerVersion ? { version: r.scannerVersion } : {}),
+      ...(r.dbUpdatedAt ? { dbBuiltAt: r.dbUpdatedAt } : {}),
+    })),
   };
 }
 

@@ -35,6 +35,13 @@ export interface WaivedFinding {
   expiringSoon: boolean;
 }
 
+export interface ScannerTool {
+  scanner: string;
+  version?: string;
+  /** When the vulnerability database was built (RFC 3339). */
+  dbBuiltAt?: string;
+}
+
 export interface VulnerabilityDetails {
   threshold: Severity;
   scope: 'all' | 'own-layers';
@@ -48,6 +55,8 @@ export interface VulnerabilityDetails {
   /** Findings only one scanner reported, by scanner. */
   onlyIn: Partial<Record<'trivy' | 'grype', number>>;
   scanners: string[];
+  /** Each scanner's version and its database's build time, as its report records them. */
+  tools?: ScannerTool[];
   /**
    * What the scan could not prove or chose to ignore, stated so it is never mistaken for a clean
    * result: workspace scanner config ignored, a report of unknown DB age accepted, no packages.

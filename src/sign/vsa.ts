@@ -26,6 +26,8 @@ export interface VsaPredicate {
       counts: Record<string, number>;
       threshold: string;
       scanners: string[];
+      /** Scanner versions and database build times. */
+      tools: { scanner: string; version?: string; dbBuiltAt?: string }[];
       waived: number;
     };
   };
@@ -74,6 +76,7 @@ export function verdictStatement(
               counts: { ...vulns.details.counts },
               threshold: vulns.details.threshold,
               scanners: [...vulns.details.scanners],
+              tools: (vulns.details.tools ?? []).map((t) => ({ ...t })),
               waived: vulns.details.waived.length,
             },
           }

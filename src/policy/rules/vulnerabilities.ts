@@ -5,7 +5,7 @@ import {
   type Severity,
 } from '../../scanners/finding.js';
 import type { Policy, Waiver } from '../types.js';
-import type { RuleResult, VulnerabilityDetails, WaivedFinding } from '../verdict.js';
+import type { RuleResult, ScannerTool, VulnerabilityDetails, WaivedFinding } from '../verdict.js';
 import { plural } from './text.js';
 
 export type VulnerabilityConfig = NonNullable<Policy['rules']['vulnerabilities']>;
@@ -25,6 +25,8 @@ export interface VulnerabilityInput {
   baseLayerDiffIds?: ReadonlySet<string> | readonly string[];
   /** How the findings were obtained, for the verdict (see VulnerabilityDetails.notes). */
   notes?: string[];
+  /** Scanner and database versions, for the verdict (and the signed VSA). */
+  tools?: ScannerTool[];
 }
 
 /** A waiver is flagged when its last day is at most this many days away. */
@@ -108,6 +110,7 @@ export function evaluateVulnerabilities(input: VulnerabilityInput): Vulnerabilit
     onlyIn: onlyIn(findings, scanners),
     scanners: [...scanners],
     ...(input.notes?.length ? { notes: [...input.notes] } : {}),
+    ...(input.tools?.length ? { tools: input.tools.map((t) => ({ ...t })) } : {}),
   };
   if (waived.length > 0) notes.push(`${waived.length} waived`);
   const soon = waived.filter((w) => w.expiringSoon).length;
