@@ -24,7 +24,7 @@ import type { LoadedPolicy } from '../policy/types.js';
 import type { RuleResult, Verdict } from '../policy/verdict.js';
 import type { DbSource, ImageOnDisk } from '../scanners/exec.js';
 import type { ScannerName } from '../scanners/finding.js';
-import { locateScanners, planScans, type Located } from '../scanners/plan.js';
+import { locateScanners, planScans, type Located, type ScanPlan } from '../scanners/plan.js';
 import { actionsExecRunner, type CommandRunner } from '../scanners/runner.js';
 import { VERSION } from '../version.js';
 
@@ -65,7 +65,11 @@ export async function check(options: CheckOptions): Promise<Verdict> {
   let spool: LayoutSpool | undefined;
   try {
     const rules = policy.policy.rules;
-    const located = await scannersToRun(policy, options);
+    const plan = planFor(policy, options);
+    const located =
+      plan.mode === 'run'
+        ? await locateScanners(plan, runnerOf(options), options.executables)
+        : undefined;
     const onDisk = located ? await imageAlreadyOnDisk(options.image, image) : undefined;
     if (located && located.found.length > 0 && !onDisk) spool = await createLayoutSpool(image);
     const bases = rules['base-image']
@@ -110,7 +114,7 @@ export async function check(options: CheckOptions): Promise<Verdict> {
     }
     const vulns = rules.vulnerabilities;
     if (vulns) {
-      const input = await vulnerabilities(image, options, policy, located, onDisk, spool);
+      const input = await vulnerabilities(image, options, policy, plan, located, onDisk, spool);
       const shared = baseResult?.status === 'pass' ? (baseResult.details.sharedLayers ?? 0) : 0;
       results.push(
         evaluateVulnerabilities({
@@ -147,12 +151,12 @@ function vulnerabilities(
   image: Image,
   options: CheckOptions,
   policy: LoadedPolicy,
+  plan: ScanPlan,
   located: Located | undefined,
   onDisk: ImageOnDisk | undefined,
   spool: LayoutSpool | undefined,
 ): Promise<VulnerabilityInput> {
   const rule = policy.policy.rules.vulnerabilities!;
-  const plan = planFor(policy, options);
   // The caller's max-db-age and timeout (the action's inputs) override the policy's.
   const maxDbAge = options.maxDbAge ?? rule.maxDbAge;
   const timeoutMs = options.scannerTimeoutMs ?? (rule.timeout ? rule.timeout * 1000 : undefined);
@@ -176,14 +180,15 @@ function vulnerabilities(
     failOnNoPackages: rule.failOnNoPackages,
     ...(timeoutMs ? { timeoutMs } : {}),
     ...(options.dbSource ? { db: options.dbSource } : {}),
-    runner: options.runner ?? actionsExecRunner,
+    runner: runnerOf(options),
     workspace: options.workspace ?? process.cwd(),
     log: options.log,
     ...(options.now ? { now: options.now } : {}),
   });
 }
 
-function planFor(policy: LoadedPolicy, options: CheckOptions) {
+/** Reports to read or scanners to run: planScans decides, from the policy and the caller. */
+function planFor(policy: LoadedPolicy, options: CheckOptions): ScanPlan {
   return planScans({
     rule: policy.policy.rules.vulnerabilities,
     reports: { trivy: options.trivyReport, grype: options.grypeReport },
@@ -196,14 +201,8 @@ export function defaultCacheDir(): string {
   return join(homedir(), '.cache', 'image-gate');
 }
 
-/** The scanners that will run and where they are, when the plan is to run scanners. */
-async function scannersToRun(
-  policy: LoadedPolicy,
-  options: CheckOptions,
-): Promise<Located | undefined> {
-  const plan = planFor(policy, options);
-  if (plan.mode !== 'run') return undefined;
-  return locateScanners(plan, options.runner ?? actionsExecRunner, options.executables);
+function runnerOf(options: CheckOptions): CommandRunner {
+  return options.runner ?? actionsExecRunner;
 }
 
 /**
