@@ -38,7 +38,7 @@ export interface ContainerInspect {
   Image: string;
   /** The platform manifest, reported on the containerd store (API 1.48+). */
   ImageManifestDescriptor?: { digest?: string; mediaType?: string };
-  State?: { Running?: boolean; Status?: string };
+  State?: { Running?: boolean; Status?: string; StartedAt?: string };
   Config?: { User?: string; Image?: string; Labels?: Record<string, string> | null };
   HostConfig?: { Privileged?: boolean; CapAdd?: string[] | null };
 }

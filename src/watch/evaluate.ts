@@ -5,13 +5,18 @@ import type { VerificationCache } from './cache.js';
 import type { ContainerInspect, EngineClient, ImageStore } from './engine.js';
 import { identify } from './identity.js';
 import type { ContainerReport, WatchState } from './state.js';
-import { rootFacts } from './user.js';
+import { rootFacts, type RootFacts } from './user.js';
 import { formatDigestRef, type DigestRef, type VerifyOutcome } from './verify.js';
 
 export interface EvaluateContext {
   engine: EngineClient;
   store: ImageStore;
   cache: VerificationCache;
+  /**
+   * Root facts per container ID: the user a process was started as does not change while it
+   * runs, so the account files are read once per container, not on every relist.
+   */
+  rootCache?: Map<string, RootFacts>;
   /** Classic store: checks that a registry digest holds the running image (bind.ts). */
   bind?: BindDigest;
   /** Called once per verification actually made (not for cache hits). */
@@ -44,7 +49,7 @@ async function evaluate(ctx: EvaluateContext, id: string): Promise<ContainerRepo
   try {
     const [image, root] = await Promise.all([
       ctx.engine.inspectImage(container.Image),
-      rootFacts(ctx.engine, container.Id, container.Config?.User ?? ''),
+      cachedRootFacts(ctx, container),
     ]);
     const report = { ...base, root: root.root, uid: root.uid };
     const identity = identify(container, image, ctx.store);
@@ -85,6 +90,15 @@ const SEVERITY: WatchState[] = [
   'error',
   'unsigned',
 ];
+
+async function cachedRootFacts(ctx: EvaluateContext, c: ContainerInspect): Promise<RootFacts> {
+  const key = `${c.Id} ${c.State?.StartedAt ?? ''}`;
+  const hit = ctx.rootCache?.get(key);
+  if (hit) return hit;
+  const facts = await rootFacts(ctx.engine, c.Id, c.Config?.User ?? '');
+  ctx.rootCache?.set(key, facts);
+  return facts;
+}
 
 async function boundCandidates(
   ctx: EvaluateContext,

@@ -5,6 +5,7 @@ import { VerificationCache } from './cache.js';
 import type { EngineClient, EngineEvent, EngineInfo } from './engine.js';
 import { evaluateContainer, type EvaluateContext } from './evaluate.js';
 import type { ContainerReport } from './state.js';
+import type { RootFacts } from './user.js';
 import type { VerifyDigest, VerifyOutcome } from './verify.js';
 
 /** What every output receives after each change: the whole current picture. */
@@ -72,6 +73,7 @@ export async function watchOnce(
 export class Watcher {
   private readonly containers = new Map<string, ContainerReport>();
   private readonly cache: VerificationCache;
+  private readonly rootCache = new Map<string, RootFacts>();
   private info: EngineInfo | undefined;
   private engineUp = false;
   private lastReconcile: Date | undefined;
@@ -191,6 +193,10 @@ export class Watcher {
     );
     this.containers.clear();
     for (const r of reports) if (r) this.containers.set(r.id, r);
+    // Keep root facts only for containers that still run (keys are "id startedAt").
+    for (const key of this.rootCache.keys()) {
+      if (!this.containers.has(key.split(' ')[0]!)) this.rootCache.delete(key);
+    }
     this.lastReconcile = new Date();
     this.publish();
   }
@@ -200,6 +206,7 @@ export class Watcher {
       engine: this.options.engine,
       store: this.info!.store,
       cache: this.cache,
+      rootCache: this.rootCache,
       ...(this.options.bind ? { bind: this.options.bind } : {}),
       onVerified: (o) => {
         this.options.sinks.forEach((s) => s.verified?.(o));
