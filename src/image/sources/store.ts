@@ -42,7 +42,7 @@ export function directoryStore(dir: string): FileStore {
       await fh.close();
       return stat.size;
     },
-    read: (name, maxBytes) => readRegular(inside(name), what(name), maxBytes),
+    read: async (name, maxBytes) => readRegular(inside(name), what(name), maxBytes),
     async head(name, n) {
       const { fh } = await openRegular(inside(name), what(name));
       try {
