@@ -94,6 +94,18 @@ describe('docker save, every era', () => {
     },
   );
 
+  test('docker-daemon: reads the same export, symlinked layer included, from the engine', async () => {
+    const image = await openImage('docker-daemon:image-gate-test/dup-layers:latest', {
+      dockerHost: testEnv().dockerHost,
+    });
+    try {
+      expect(image.configDigest).toBe(info.imageId);
+      expect((await walkImage(image, [])).map((s) => s.diffId)).toEqual(info.diffIds);
+    } finally {
+      await image.close();
+    }
+  });
+
   test('the gate verdict is the same whichever shape the archive has', async () => {
     const cli = await cliEntry();
     const policy = join(scratch, 'policy.yml');
