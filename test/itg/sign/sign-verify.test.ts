@@ -89,6 +89,30 @@ describe.runIf(modern)('sign then verify (Node with sigstore support)', () => {
     );
     expect(verified.code, verified.out + verified.err).toBe(0);
     expect(verified.out).toMatch(/VERIFIED/);
+    const json = await cli(
+      'verify',
+      ref,
+      '--key',
+      keys.pubPath,
+      '--format',
+      'json',
+      '--max-age',
+      '1h',
+    );
+    const result = JSON.parse(json.out) as {
+      status: string;
+      entries: { format: string; ok: boolean }[];
+    };
+    expect(result.status).toBe('verified');
+    expect(
+      result.entries
+        .filter((e) => e.ok)
+        .map((e) => e.format)
+        .sort(),
+    ).toEqual(['bundle', 'bundle', 'legacy-att', 'legacy-sig']);
+    const stale = await cli('verify', ref, '--key', keys.pubPath, '--max-age', '0s');
+    expect(stale.code).toBe(1);
+    expect(stale.out).toMatch(/NOT VERIFIED \(verdict-stale\)/);
   });
 
   test('referrers API registry: bundles are found through the API, no fallback tag', async () => {
