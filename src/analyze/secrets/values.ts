@@ -66,3 +66,16 @@ export function decodeBase64(s: string): Buffer | undefined {
   if (t.length < 4 || t.length % 4 === 1 || !/^[A-Za-z0-9+/_-]+$/.test(t)) return undefined;
   return Buffer.from(t.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
 }
+
+/**
+ * A run of `n` characters that climb one by one (`ABCDEF`, `456789`): how people type a sample
+ * token (`github_pat_0A1B…ABCDEFGHIJ…`); a random token has one with negligible odds.
+ */
+export function hasSequence(s: string, n = 6): boolean {
+  let run = 1;
+  for (let i = 1; i < s.length; i++) {
+    run = s.charCodeAt(i) === s.charCodeAt(i - 1) + 1 ? run + 1 : 1;
+    if (run >= n) return true;
+  }
+  return false;
+}

@@ -59,7 +59,7 @@ export const pgpass: Detector = {
     const line = text.slice(0, lineEnd).replace(/\r$/, '');
     // Printable fields, a host name or `*` first: binaries hold colon-separated runs too.
     const m =
-      /^([A-Za-z0-9*][\w.*-]*|\[[0-9A-Fa-f:]+\]):(?:\d{2,5}|\*):[\w.*$-]+:[\w.*$@-]+:([\x21-\x7e]{6,})$/d.exec(
+      /^([A-Za-z0-9*][\w.*-]*|\[[0-9A-Fa-f:]+\]):(?:\d{2,5}|\*):[\w.*$-]+:[\w.*$@-]+:((?:\\[\\:]|[\x21-\x39\x3b-\x5b\x5d-\x7e]){6,})$/d.exec(
         line,
       );
     const span = m?.indices?.[2];
@@ -156,11 +156,6 @@ function isKubernetesToken(payload: Record<string, unknown>): boolean {
   );
 }
 
-/** The jwt.io sample and its kin in tutorials: `John Doe`, subject `1234567890`. */
-function isSampleJwt(payload: Record<string, unknown>): boolean {
-  return payload['sub'] === '1234567890' || payload['name'] === 'John Doe';
-}
-
 /** `eyJ` + the base64 of a JSON key's first character: the start of every JWT. */
 const JWT_WINDOWS = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-'].map(
   (c) => `eyJ${c}`,
@@ -175,18 +170,6 @@ export const kubernetesServiceAccountToken: Detector = {
     matchGroup(text.slice(0, lineEnd), JWT, 0, (t) => {
       const payload = signedJwt(t);
       return payload !== undefined && isKubernetesToken(payload);
-    }),
-};
-
-export const jwtToken: Detector = {
-  id: 'jwt',
-  title: 'Signed JSON Web Token',
-  windows: JWT_WINDOWS,
-  quick: /eyJ/,
-  find: (text, lineEnd) =>
-    matchGroup(text.slice(0, lineEnd), JWT, 0, (t) => {
-      const payload = signedJwt(t);
-      return payload !== undefined && !isSampleJwt(payload) && !isExampleValue(t);
     }),
 };
 
@@ -280,7 +263,6 @@ export const INFRA_DETECTORS: readonly Detector[] = [
   azureSasToken,
   kubernetesSecret,
   kubernetesServiceAccountToken,
-  jwtToken,
   npmrcAuth,
   pgpass,
   netrc,

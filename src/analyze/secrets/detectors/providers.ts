@@ -1,5 +1,5 @@
 import type { Detector, DetectorMatch } from '../types.js';
-import { charClasses, entropy, isExampleValue, isPlaceholder } from '../values.js';
+import { charClasses, entropy, hasSequence, isExampleValue, isPlaceholder } from '../values.js';
 import { matchGroup } from './match.js';
 
 // Provider tokens, by each provider's published format: a fixed prefix (also the prefilter
@@ -9,7 +9,12 @@ import { matchGroup } from './match.js';
 
 /** Random enough: not a sample (`EXAMPLE`, `xxxx`, one repeated character), high entropy. */
 function plausible(body: string, minEntropy: number): boolean {
-  return !isExampleValue(body) && !isPlaceholder(body) && entropy(body) >= minEntropy;
+  return (
+    !isExampleValue(body) &&
+    !isPlaceholder(body) &&
+    !hasSequence(body) &&
+    entropy(body) >= minEntropy
+  );
 }
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';

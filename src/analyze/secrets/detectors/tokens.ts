@@ -1,5 +1,6 @@
 import type { Detector } from '../types.js';
-import { entropy, hasCrc32Checksum, isExampleValue } from '../values.js';
+import { entropy, hasCrc32Checksum, hasSequence, isExampleValue } from '../values.js';
+import { wordiness } from './generic.js';
 import { matchGroup } from './match.js';
 
 // Vendor tokens with a fixed prefix. The prefix is both the prefilter literal and what the
@@ -8,7 +9,7 @@ import { matchGroup } from './match.js';
 
 /** Random-looking enough: documentation uses `EXAMPLE`, `xxxx` or one repeated character. */
 function plausible(body: string, minEntropy: number): boolean {
-  return !isExampleValue(body) && entropy(body) >= minEntropy;
+  return !isExampleValue(body) && !hasSequence(body) && entropy(body) >= minEntropy;
 }
 
 export const awsAccessKeyId: Detector = {
@@ -60,7 +61,13 @@ function checksummedOrBounded(t: string, m: RegExpExecArray, prefix: number): bo
   const body = t.slice(prefix);
   if (body.length === 36 && hasCrc32Checksum(body)) return true;
   const before = m.index > 0 ? (m.input[m.index - 1] ?? '') : '';
-  return !/[A-Za-z0-9]/.test(before) && /[g-zG-Z]/.test(body) && plausible(body, 3.5);
+  // `ghp_PersonalAccessToken0124…` in READMEs: words, not random characters.
+  return (
+    !/[A-Za-z0-9]/.test(before) &&
+    /[g-zG-Z]/.test(body) &&
+    wordiness(body) < 0.3 &&
+    plausible(body, 3.5)
+  );
 }
 
 export const gitlabToken: Detector = {
