@@ -5,19 +5,16 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import semver from 'semver';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { ActionConfig } from '../../../src/action/config.js';
 import { checkGate } from '../../../src/action/gate.js';
 import { runAction } from '../../../src/action/run.js';
 import { RegistryClient } from '../../../src/image/registry/client.js';
-import { SIGNING_NODE_RANGE } from '../../../src/sign/node-version.js';
 import { testEnv } from '../../helpers/env.js';
 import { COSIGN, copyTestImage, exec, freshRepo, writeKeyPair } from '../../helpers/sign-env.js';
 import { startMockSigstore } from '../../helpers/sigstore-mock.js';
 import { recordingIo } from '../../unit/action/io-fake.js';
 
-const modern = semver.satisfies(process.versions.node, SIGNING_NODE_RANGE);
 let dir: string;
 let keys: Awaited<ReturnType<typeof writeKeyPair>>;
 
@@ -49,7 +46,7 @@ async function run(image: string, policy: string, sign?: ActionConfig['sign']) {
   return { result, rec };
 }
 
-describe.runIf(modern)('action sign: true', () => {
+describe('action sign: true', () => {
   test('a passing image is signed; outputs name the manifests; cosign accepts them', async () => {
     const ref = await copyTestImage('good', freshRepo('action'));
     const { result, rec } = await run(ref, 'apiVersion: image-gate/v1\nrules:\n  non-root: true\n');

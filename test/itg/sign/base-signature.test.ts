@@ -6,17 +6,14 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import semver from 'semver';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { check } from '../../../src/commands/check.js';
 import { MANIFEST_ACCEPT } from '../../../src/image/manifest.js';
 import { RegistryClient } from '../../../src/image/registry/client.js';
 import { silentLogger } from '../../../src/log.js';
-import { SIGNING_NODE_RANGE } from '../../../src/sign/node-version.js';
 import { testEnv } from '../../helpers/env.js';
 import { COSIGN, copyTestImage, exec, freshRepo, writeKeyPair } from '../../helpers/sign-env.js';
 
-const modern = semver.satisfies(process.versions.node, SIGNING_NODE_RANGE);
 const client = new RegistryClient({ retries: 0 });
 let dir: string;
 let signedBase: string;
@@ -24,7 +21,6 @@ let unsignedBase: string;
 let app: string;
 
 beforeAll(async () => {
-  if (!modern) return;
   if (!existsSync(COSIGN)) throw new Error(`cosign is not built at ${COSIGN}`);
   dir = await mkdtemp(join(tmpdir(), 'ig-base-sig-'));
   const keys = await writeKeyPair(dir, 'base');
@@ -67,7 +63,7 @@ async function gate(base: string, key: string) {
   return verdict.rules.find((r) => r.rule === 'base-image')!;
 }
 
-describe.runIf(modern)('base-image require-signature', () => {
+describe('base-image require-signature', () => {
   test('a base signed by the key passes (key path relative to the policy file)', async () => {
     const rule = await gate(signedBase, 'base.pub');
     expect(rule.status, rule.summary).toBe('pass');

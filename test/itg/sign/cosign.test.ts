@@ -8,7 +8,6 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import semver from 'semver';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { check } from '../../../src/commands/check.js';
 import { MANIFEST_ACCEPT } from '../../../src/image/manifest.js';
@@ -16,7 +15,6 @@ import { RegistryClient, type RepositoryRef } from '../../../src/image/registry/
 import { silentLogger } from '../../../src/log.js';
 import type { Verdict } from '../../../src/policy/verdict.js';
 import { loadSigningKey } from '../../../src/sign/keys.js';
-import { SIGNING_NODE_RANGE } from '../../../src/sign/node-version.js';
 import { type SignFormats, signVerdict } from '../../../src/sign/sign.js';
 import { verifyImage } from '../../../src/sign/verify.js';
 import { testEnv } from '../../helpers/env.js';
@@ -30,7 +28,6 @@ import {
 } from '../../helpers/sign-env.js';
 
 const VSA = 'https://slsa.dev/verification_summary/v1';
-const modern = semver.satisfies(process.versions.node, SIGNING_NODE_RANGE);
 const client = new RegistryClient({ retries: 0 });
 
 let dir: string;
@@ -121,7 +118,6 @@ function printedVerdicts(stdout: string): Record<string, unknown>[] {
 }
 
 beforeAll(async () => {
-  if (!modern) return;
   if (!existsSync(COSIGN))
     throw new Error(`cosign is not built at ${COSIGN}: run bash test/env/scanners.sh cosign`);
   dir = await mkdtemp(join(tmpdir(), 'ig-cosign-'));
@@ -134,7 +130,7 @@ beforeAll(async () => {
 
 afterAll(() => referrers?.stop());
 
-describe.runIf(modern)('cosign accepts what image-gate writes', () => {
+describe('cosign accepts what image-gate writes', () => {
   test('both formats, fallback tag registry: cosign v3 verify (bundle) and the legacy path both pass', async () => {
     const s = await gateAndSign('both', { legacy: true, bundle: true });
     const bundle = await cosignVerify(keys.pubPath, s.pinned);
@@ -210,7 +206,7 @@ describe.runIf(modern)('cosign accepts what image-gate writes', () => {
   });
 });
 
-describe.runIf(modern)('image-gate verifies what cosign signed', () => {
+describe('image-gate verifies what cosign signed', () => {
   let cosignKey: { keyPath: string; pubPath: string };
   beforeAll(async () => {
     const prefix = join(dir, 'made-by-cosign');

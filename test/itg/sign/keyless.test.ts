@@ -5,14 +5,12 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import semver from 'semver';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { check } from '../../../src/commands/check.js';
 import { MANIFEST_ACCEPT } from '../../../src/image/manifest.js';
 import { RegistryClient, type RepositoryRef } from '../../../src/image/registry/client.js';
 import { silentLogger } from '../../../src/log.js';
 import type { KeylessIdentity } from '../../../src/sign/entries.js';
-import { SIGNING_NODE_RANGE } from '../../../src/sign/node-version.js';
 import { signVerdict } from '../../../src/sign/sign.js';
 import { SignatureStore } from '../../../src/sign/store.js';
 import { verifyImage } from '../../../src/sign/verify.js';
@@ -27,7 +25,6 @@ import {
 } from '../../helpers/sign-env.js';
 import { type MockSigstore, startMockSigstore } from '../../helpers/sigstore-mock.js';
 
-const modern = semver.satisfies(process.versions.node, SIGNING_NODE_RANGE);
 const client = new RegistryClient({ retries: 0 });
 const ISSUER = 'https://token.actions.githubusercontent.com';
 const WORKFLOW = 'https://github.com/acme/api/.github/workflows/release.yml@refs/tags/v1';
@@ -37,7 +34,6 @@ let policy: string;
 let dir: string;
 
 beforeAll(async () => {
-  if (!modern) return;
   mock = await startMockSigstore();
   dir = await mkdtemp(join(tmpdir(), 'ig-keyless-'));
   policy = join(dir, 'pass.yml');
@@ -82,7 +78,7 @@ async function signKeyless(label: string, tlog: boolean) {
   return { repo, digest: top.digest, result };
 }
 
-describe.runIf(modern)('keyless signing (mock Fulcio, CT log, TSA, Rekor on loopback)', () => {
+describe('keyless signing (mock Fulcio, CT log, TSA, Rekor on loopback)', () => {
   test('tlog off by default: bundles with a certificate and a TSA timestamp, no log entry; verified by identity', async () => {
     const { repo, digest, result } = await signKeyless('keyless', false);
     expect(result.written.map((w) => `${w.format} ${w.kind}`)).toEqual([

@@ -6,7 +6,6 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import semver from 'semver';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { check } from '../../../src/commands/check.js';
 import { sha256 } from '../../../src/image/digest.js';
@@ -22,7 +21,6 @@ import {
   MediaTypes,
   PredicateTypes,
 } from '../../../src/sign/formats.js';
-import { SIGNING_NODE_RANGE } from '../../../src/sign/node-version.js';
 import { signVerdict } from '../../../src/sign/sign.js';
 import { SignatureStore } from '../../../src/sign/store.js';
 import { verifyImage } from '../../../src/sign/verify.js';
@@ -30,7 +28,6 @@ import { verdictStatement } from '../../../src/sign/vsa.js';
 import { testEnv } from '../../helpers/env.js';
 import { copyTestImage, freshRepo, writeKeyPair } from '../../helpers/sign-env.js';
 
-const modern = semver.satisfies(process.versions.node, SIGNING_NODE_RANGE);
 const client = new RegistryClient({ retries: 0 });
 const DAY = 86_400_000;
 
@@ -87,7 +84,7 @@ beforeAll(async () => {
   bob = await writeKeyPair(dir, 'bob');
 });
 
-describe.runIf(modern)('verify refuses', () => {
+describe('verify refuses', () => {
   test('an image nobody signed: unsigned', async () => {
     const t = await gated('good', 'unsigned');
     const result = await verifyWith(t);
@@ -277,7 +274,7 @@ describe.runIf(modern)('verify refuses', () => {
   });
 });
 
-describe.runIf(modern)('what survives', () => {
+describe('what survives', () => {
   test('two signers on one image both survive, in both formats', async () => {
     const t = await gated('good', 'two');
     await sign(t, alice);
@@ -352,7 +349,7 @@ describe.runIf(modern)('what survives', () => {
   });
 });
 
-describe.runIf(modern)('multi-platform images', () => {
+describe('multi-platform images', () => {
   test('the index digest is signed and verified, not the platform manifest that was gated', async () => {
     const t = await gated('multi-arch', 'multi');
     expect(t.subject.mediaType).toMatch(/index|list/);

@@ -12,7 +12,6 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import semver from 'semver';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { check } from '../../../src/commands/check.js';
 import { MANIFEST_ACCEPT } from '../../../src/image/manifest.js';
@@ -20,7 +19,6 @@ import { RegistryClient } from '../../../src/image/registry/client.js';
 import { silentLogger } from '../../../src/log.js';
 import type { Verdict } from '../../../src/policy/verdict.js';
 import { buildAttLayer } from '../../../src/sign/entries.js';
-import { SIGNING_NODE_RANGE } from '../../../src/sign/node-version.js';
 import { signVerdict } from '../../../src/sign/sign.js';
 import { SignatureStore } from '../../../src/sign/store.js';
 import { verdictStatement } from '../../../src/sign/vsa.js';
@@ -39,7 +37,6 @@ import {
 } from '../../helpers/watch-env.js';
 
 const run = promisify(execFile);
-const modern = semver.satisfies(process.versions.node, SIGNING_NODE_RANGE);
 const RUNID = `w${Date.now().toString(36)}`;
 const LABEL = `image-gate-watch-test=${RUNID}`;
 const DAY = 86_400_000;
@@ -123,7 +120,6 @@ beforeAll(async () => {
     const [name, id, digest] = l.split(' ');
     images.set(name!, { id: id!, digest: digest! });
   }
-  if (!modern) return;
   alice = await writeKeyPair(dir, 'alice');
   bob = await writeKeyPair(dir, 'bob');
   for (const n of ['app', 'root', 'moved-a']) await gateAndSign(n);
@@ -164,14 +160,6 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe.runIf(!modern)('watch on a Node without sigstore support', () => {
-  test('refuses to start (exit 2) rather than report unverified images as anything', async () => {
-    const res = await watch(['--once', '--key', join(dir, 'none.pub')]);
-    expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/watch needs Node\.js/);
-  });
-});
-
 describe('the ready-to-run Prometheus rules', () => {
   const rules = join(import.meta.dirname, '..', '..', '..', 'deploy', 'watch', 'prometheus');
   test('pass promtool check rules and promtool test rules', async () => {
@@ -188,7 +176,7 @@ describe('the ready-to-run Prometheus rules', () => {
   });
 });
 
-describe.runIf(modern)('watch --once', () => {
+describe('watch --once', () => {
   let reports: Map<string, ContainerReport>;
   let code: number;
 
@@ -302,7 +290,7 @@ describe.runIf(modern)('watch --once', () => {
   });
 });
 
-describe.runIf(modern)('watch, long-running, with InfluxDB and Prometheus', () => {
+describe('watch, long-running, with InfluxDB and Prometheus', () => {
   let influx: Service;
   let prom: Service;
   let child: ChildProcess;
@@ -476,7 +464,7 @@ describe.runIf(modern)('watch, long-running, with InfluxDB and Prometheus', () =
   });
 });
 
-describe.runIf(modern)('watch through an engine connection that breaks', () => {
+describe('watch through an engine connection that breaks', () => {
   // A relay in front of the real dockerd: the shared engine cannot be stopped on purpose, so
   // this stand-in drops every connection to it, as a restarting engine would.
   let relay: Server | undefined;
@@ -546,7 +534,7 @@ describe.runIf(modern)('watch through an engine connection that breaks', () => {
   });
 });
 
-describe.runIf(modern)('watch behind a GET-only socket proxy', () => {
+describe('watch behind a GET-only socket proxy', () => {
   // What compose.yml's docker-socket-proxy enforces (POST=0 and a few path groups), as a
   // minimal HTTP proxy on a unix socket in front of the real dockerd, recording what watch asks.
   const ALLOWED = /^(\/v\d+\.\d+)?\/(_ping|version|info|events|containers|images)(\/|\?|$)/;

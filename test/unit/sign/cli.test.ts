@@ -1,13 +1,10 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import semver from 'semver';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { runCli } from '../../../src/cli/run.js';
 import { loadPublicKey, loadSigningKey } from '../../../src/sign/keys.js';
-import { SIGNING_NODE_RANGE } from '../../../src/sign/node-version.js';
 
-const modern = semver.satisfies(process.versions.node, SIGNING_NODE_RANGE);
 let err: string[];
 let out: string[];
 const saved = { out: process.stdout.write, err: process.stderr.write };
@@ -27,23 +24,6 @@ beforeEach(() => {
 afterEach(() => {
   process.stdout.write = saved.out;
   process.stderr.write = saved.err;
-});
-
-describe.runIf(!modern)('on a Node older than sigstore supports', () => {
-  // Nothing is read or contacted first: the registry below does not exist.
-  test('check --sign refuses before gating, exit 2, naming the versions', async () => {
-    const code = await runCli(['check', '127.0.0.1:9/app:v1', '--sign', '--key', '/nonexistent']);
-    expect(code).toBe(2);
-    expect(err.join('')).toMatch(
-      /signing needs Node\.js \^22\.22\.2, \^24\.15\.0, >=26\.0\.0 .* this is Node\.js 20\./,
-    );
-  });
-
-  test('sign and verify refuse the same way', async () => {
-    expect(await runCli(['sign', '127.0.0.1:9/app:v1', '--key', '/nonexistent'])).toBe(2);
-    expect(await runCli(['verify', '127.0.0.1:9/app:v1', '--key', '/nonexistent'])).toBe(2);
-    expect(err.join('')).toMatch(/verify needs Node\.js/);
-  });
 });
 
 describe('on any Node', () => {
