@@ -858,6 +858,25 @@ export function positives(seed = 11): CorpusItem[] {
       g.password(),
       ['generic-secret'],
     ),
+    lines(
+      'file',
+      '/var/www/html/wp-config.php',
+      [
+        "define( 'DB_NAME', 'wordpress' );",
+        "define( 'DB_USER', 'wp' );",
+        "define( 'DB_PASSWORD', '{{p}}' );",
+        "define( 'DB_HOST', 'db' );",
+      ],
+      { p: ['php-define', g.password(), ['generic-secret']] },
+    ),
+    one(
+      'file',
+      '/app/settings.py',
+      "os.environ.setdefault('DJANGO_SECRET_KEY', '@@')",
+      'php-define',
+      g.tok(B62, 50),
+      ['generic-secret'],
+    ),
   );
 
   // Kubernetes.
@@ -1048,6 +1067,9 @@ export function negatives(seed = 12): CorpusItem[] {
         'const auth = createTokenAuth("ghp_PersonalAccessToken01245678900000000");',
         '"token": "github_pat_0A1B2C3D4E5F6G7H8I9J0K_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456",',
         '*:*:*:*:*:*:*:*:*:*:*:*:*:*:*:*:*:*',
+        "define( 'DB_PASSWORD', 'password_here' );",
+        "define('AUTH_KEY', 'put your unique phrase here');",
+        "check_password('admin', 'correct horse');",
         `Authorization: Bearer ${jwtIo}`,
         'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;',
         'machine example.com',

@@ -110,8 +110,9 @@ export class Prefilter {
 }
 
 /**
- * A `:` or `=` within ASSIGNMENT_REACH bytes of `from`, before the line ends. The end of the
- * buffer answers yes: the rest may be in the next chunk, and the detector decides then.
+ * A `:` or `=` within ASSIGNMENT_REACH bytes of `from`, before the line ends; or a closing quote
+ * and a comma, as in `define('DB_PASSWORD', '…')`. The end of the buffer answers yes: the rest
+ * may be in the next chunk, and the detector decides then.
  */
 function assignmentAfter(buf: Buffer, from: number): boolean {
   const end = from + ASSIGNMENT_REACH;
@@ -119,6 +120,7 @@ function assignmentAfter(buf: Buffer, from: number): boolean {
   for (let i = from; i < end; i++) {
     const b = buf[i]!;
     if (b === 0x3a || b === 0x3d) return true;
+    if (b === 0x2c && i > from && (buf[i - 1] === 0x27 || buf[i - 1] === 0x22)) return true;
     if (b === 0x0a) return false;
   }
   return false;

@@ -146,3 +146,28 @@ export const awsSecretAccessKey: Detector = {
     return out;
   },
 };
+
+/**
+ * A secret passed by name to a configuration call: PHP `define('DB_PASSWORD', '…')` (WordPress,
+ * every PHP app), `putenv`, `setenv`, Python `os.environ.setdefault('SECRET_KEY', '…')`.
+ */
+export const definedSecret: Detector = {
+  id: 'generic-secret',
+  title: 'Secret assigned in configuration or code',
+  windows: ['sswo', 'sswd', 'ecre', 'oken', 'i_ke', 'ikey', 'i-ke'],
+  anyCase: true,
+  assignment: true,
+  quick: /(?:define|setenv|putenv|setdefault)\s*\(/i,
+  find(text, lineEnd) {
+    const line = text.slice(0, lineEnd);
+    const out: DetectorMatch[] = [];
+    const re =
+      /\b(?:define|setenv|putenv|setdefault)\s*\(\s*(['"])([A-Za-z0-9_.-]{0,64})\1\s*,\s*(['"])([^'"\\\n]{1,256})\3/dgi;
+    for (let m = re.exec(line); m !== null; m = re.exec(line)) {
+      const span = m.indices?.[4];
+      if (span === undefined || !namesSecret(m[2] ?? '') || !isSecretValue(m[4] ?? '')) continue;
+      out.push({ at: span[0], start: span[0], end: span[1], keep: 0 });
+    }
+    return out;
+  },
+};

@@ -5,7 +5,7 @@ import {
   urlCredentials,
   urlPasswordParameter,
 } from './config.js';
-import { awsSecretAccessKey, genericSecret } from './generic.js';
+import { awsSecretAccessKey, definedSecret, genericSecret } from './generic.js';
 import { INFRA_DETECTORS } from './infra.js';
 import {
   encodedPrivateKey,
@@ -56,5 +56,6 @@ export const DETECTORS: readonly Detector[] = [
   dockerConfigAuth,
   urlCredentials,
   urlPasswordParameter,
+  definedSecret,
   genericSecret,
 ];

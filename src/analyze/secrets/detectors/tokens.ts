@@ -65,7 +65,7 @@ function checksummedOrBounded(t: string, m: RegExpExecArray, prefix: number): bo
   return (
     !/[A-Za-z0-9]/.test(before) &&
     /[g-zG-Z]/.test(body) &&
-    wordiness(body) < 0.3 &&
+    wordiness(body) < 0.45 &&
     plausible(body, 3.5)
   );
 }
