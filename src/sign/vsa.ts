@@ -1,6 +1,7 @@
 import type { RuleResult, Verdict } from '../policy/verdict.js';
 import { VERSION } from '../version.js';
 import { PredicateTypes, statement, type Statement } from './formats.js';
+import { safeText } from '../redact.js';
 
 /** Where image-gate puts its own facts inside the VSA predicate (SLSA: extensions are URI-keyed). */
 export const VERDICT_KEY = 'https://github.com/image-gate/image-gate/verdict/v1';
@@ -69,7 +70,13 @@ export function verdictStatement(
       decision: verdict.decision,
       platform: verdict.image.platform,
       gatedManifest: verdict.image.digest,
-      rules: verdict.rules.map((r) => ({ rule: r.rule, status: r.status, summary: r.summary })),
+      // A summary quotes image text (a user name, a path): the signed statement is published in
+      // the registry, so it gets the same masking as every other output.
+      rules: verdict.rules.map((r) => ({
+        rule: r.rule,
+        status: r.status,
+        summary: safeText(r.summary),
+      })),
       ...(vulns?.details
         ? {
             vulnerabilities: {

@@ -103,3 +103,13 @@ test('a failing verdict says FAILED and claims no level', () => {
   expect(s.predicate.verificationResult).toBe('FAILED');
   expect(s.predicate.verifiedLevels).toEqual([]);
 });
+
+test('a rule summary quoting image text is masked in the signed statement, as in every output', () => {
+  // Shaped like a real token, random, valid nowhere; a user name or path can carry one.
+  const token = 'ghp_' + 'Zq8Lm2Xv7Rt4Ks9Pw3Nb6Yc1Hd5Jf0Ga2Ue7W';
+  const v = verdict('pass');
+  v.rules[0]!.summary = `runs as uid 1000 (user ${token})`;
+  const json = JSON.stringify(verdictStatement(v, { name: 'r/app', digest }));
+  expect(json).not.toContain(token.slice(4, 14));
+  expect(json).toContain('runs as uid 1000');
+});
