@@ -33,8 +33,16 @@ export async function evaluateContainer(
   id: string,
 ): Promise<ContainerReport | undefined> {
   const report = await evaluate(ctx, id);
-  // Details quote registry and engine errors: printed, exported and stored, so made safe once.
-  return report && { ...report, detail: safeText(report.detail) };
+  // The name, the reference and the details (registry and engine errors) are text others wrote:
+  // printed, exported as labels and stored, so made safe once, here.
+  return (
+    report && {
+      ...report,
+      name: safeText(report.name),
+      image: safeText(report.image),
+      detail: safeText(report.detail),
+    }
+  );
 }
 
 async function evaluate(ctx: EvaluateContext, id: string): Promise<ContainerReport | undefined> {

@@ -84,3 +84,20 @@ describe('registry digests that do not hold the running image', () => {
     expect(asked).toBe(0);
   });
 });
+
+describe('text others wrote', () => {
+  test('a container name or reference carrying a token is masked before any output sees it', async () => {
+    // Shaped like a real token, random, valid nowhere.
+    const token = 'ghp_' + 'Zq8Lm2Xv7Rt4Ks9Pw3Nb6Yc1Hd5Jf0Ga2Ue7W';
+    const { containers } = await watchOnce({
+      engine: engine({
+        leaky: { ...running('leaky'), Name: `/job-${token}`, Config: { Image: `app:${token}` } },
+      }),
+      verify: async () => ({ state: 'verified', detail: '' }),
+      labels: [],
+      sinks: [],
+    });
+    expect(containers).toHaveLength(1);
+    expect(JSON.stringify(containers)).not.toContain(token.slice(4, 14));
+  });
+});
