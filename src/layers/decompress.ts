@@ -21,6 +21,10 @@ const GZIP_SLICE = 32 << 10;
  */
 export const MAX_ZSTD_WINDOW_LOG = 27;
 
+/** See PureZstd's constructor. */
+const WINDOW_BUDGET = 2 * 2 ** MAX_ZSTD_WINDOW_LOG;
+const WINDOW_PER_BYTE = 64;
+
 type ZstdFactory = (options: { chunkSize: number; params: Record<number, number> }) => Transform;
 
 /** Node 24 (and 22.15) has zstd in node:zlib (native, on the thread pool); Node 20 does not. */
@@ -37,19 +41,21 @@ export function decompressor(compression: Compression): Transform[] | undefined 
   switch (compression) {
     case 'gzip':
       return [new Slicer(GZIP_SLICE), zlib.createGunzip({ chunkSize: CHUNK })];
-    case 'zstd':
-      return [new ZstdFrameGuard(MAX_ZSTD_WINDOW_LOG), zstdDecoder()];
+    case 'zstd': {
+      if (nativeZstd) return [new ZstdFrameGuard(MAX_ZSTD_WINDOW_LOG), nativeZstdDecoder()];
+      const windows = new WeakMap<Buffer, number>();
+      return [new ZstdFrameGuard(MAX_ZSTD_WINDOW_LOG, windows), new PureZstd(windows)];
+    }
     case 'none':
       return undefined;
   }
 }
 
-function zstdDecoder(): Transform {
-  if (!nativeZstd) return new PureZstd();
+function nativeZstdDecoder(): Transform {
   // The guard already refused big windows; the decoder's own limit is a second fence.
   const params =
     ZSTD_d_windowLogMax === undefined ? {} : { [ZSTD_d_windowLogMax]: MAX_ZSTD_WINDOW_LOG };
-  return nativeZstd({ chunkSize: CHUNK, params });
+  return nativeZstd!({ chunkSize: CHUNK, params });
 }
 
 /** Cuts chunks into pieces of at most `max` bytes (views, no copies). */
@@ -73,11 +79,36 @@ class Slicer extends Transform {
  * windows, and slices of a few blocks.
  */
 class PureZstd extends Transform {
+  /** Window bytes the frames read so far make fzstd allocate, and bytes decoded. */
+  private windows = 0;
+  private produced = 0;
   private readonly inner = new FzstdDecompress((data) => {
+    this.produced += data.length;
     if (data.length) this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   });
 
+  /**
+   * fzstd allocates a fresh window for every frame (libzstd reuses one), and the garbage
+   * collector frees them much later than they come: thousands of tiny frames that each ask
+   * for a 128 MiB window took Node 20 past 1.2 GB. So frames must earn their windows: beyond
+   * two full windows, every window byte needs 1/64 of a byte decoded. Real multi-frame streams
+   * (pzstd, zstd:chunked, seekable zstd) size windows to their frames and stay far below.
+   * ZstdFrameGuard says which slice starts which frames (`frameWindows`).
+   */
+  constructor(private readonly frameWindows: WeakMap<Buffer, number>) {
+    super();
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.windows += this.frameWindows.get(chunk) ?? 0;
+    if (this.windows > WINDOW_BUDGET + WINDOW_PER_BYTE * this.produced) {
+      done(
+        new Error(
+          `zstd frames ask for ${this.windows} bytes of windows for ${this.produced} bytes of data; refusing a possible decompression bomb`,
+        ),
+      );
+      return;
+    }
     try {
       this.inner.push(chunk);
       done();

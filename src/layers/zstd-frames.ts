@@ -16,7 +16,17 @@ export class ZstdFrameGuard extends Transform {
   private pending = Buffer.alloc(0);
   private readonly maxWindow: number;
 
-  constructor(maxWindowLog: number) {
+  /** Window bytes of the frames whose header is in the slice being cut. */
+  private sliceWindows = 0;
+
+  /**
+   * `windows`, when given, receives for each slice passed on the window bytes of the frames that
+   * start in it, so the decoder can account for them when it reaches that slice.
+   */
+  constructor(
+    maxWindowLog: number,
+    private readonly windows?: WeakMap<Buffer, number>,
+  ) {
     super();
     this.maxWindow = 2 ** maxWindowLog;
   }
@@ -34,17 +44,23 @@ export class ZstdFrameGuard extends Transform {
         sliceBytes += at - before;
         if (ended.block) blocks++;
         if (blocks >= BLOCKS_PER_SLICE || sliceBytes >= MAX_SLICE_BYTES) {
-          this.push(chunk.subarray(sliceStart, at));
+          this.pass(chunk.subarray(sliceStart, at));
           sliceStart = at;
           blocks = 0;
           sliceBytes = 0;
         }
       }
-      if (sliceStart < chunk.length) this.push(chunk.subarray(sliceStart));
+      if (sliceStart < chunk.length) this.pass(chunk.subarray(sliceStart));
       done();
     } catch (err) {
       done(err as Error);
     }
+  }
+
+  private pass(slice: Buffer): void {
+    if (this.sliceWindows > 0) this.windows?.set(slice, this.sliceWindows);
+    this.sliceWindows = 0;
+    this.push(slice);
   }
 
   override _flush(done: TransformCallback): void {
@@ -130,6 +146,7 @@ export class ZstdFrameGuard extends Transform {
         `zstd frame needs a ${window}-byte window, more than the ${this.maxWindow} bytes allowed`,
       );
     }
+    this.sliceWindows += window;
     return { kind: 'block', checksum: (fhd & 0x04) !== 0 };
   }
 

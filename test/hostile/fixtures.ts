@@ -200,6 +200,29 @@ export async function buildHostileFiles(root: string): Promise<HostileCase[]> {
     [maxWindowBomb(1), maxWindowBomb(2)],
     /decompresses to more than \d+ bytes; refusing a possible decompression bomb/,
   );
+  // Thousands of tiny frames, each asking for a big window: fzstd allocates a new one per frame.
+  // At 128 MiB each they are refused for asking far more than they decode; at 8 MiB each (what
+  // one RLE block earns) they are decoded until the expansion bound.
+  const manyFrames = (windowLog: number): LayerBlob => ({
+    blob: Buffer.concat([
+      frameHeader(20),
+      rawBlock(tarHeader('frames', 0o77777777777), true),
+      ...Array.from({ length: 4000 }, () =>
+        Buffer.concat([frameHeader(windowLog), rleBlock(0, 128 << 10, true)]),
+      ),
+    ]),
+    mediaType: MT.zstd,
+  });
+  await layout(
+    'zstd-many-max-window-frames',
+    [manyFrames(27)],
+    /zstd frames ask for \d+ bytes of windows for \d+ bytes of data; refusing a possible decompression bomb|decompresses to more than/,
+  );
+  await layout(
+    'zstd-many-8m-window-frames',
+    [manyFrames(23)],
+    /decompresses to more than \d+ bytes; refusing a possible decompression bomb/,
+  );
   // 1 GiB of zeros in 1 MB of gzip: inflated at full speed within the ratio bound, then
   // refused by its diffID; never more than a slice at a time in memory.
   await layout(

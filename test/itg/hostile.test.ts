@@ -84,6 +84,8 @@ describe('hostile layouts and archives end with a clear error, in bounded memory
     'zstd-declared-size',
     'zstd-rle-bomb',
     'zstd-max-window-layers',
+    'zstd-many-max-window-frames',
+    'zstd-many-8m-window-frames',
     'gzip-bomb',
     'manifest-without-size',
     'layer-declared-huge',
