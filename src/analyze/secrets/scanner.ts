@@ -51,7 +51,7 @@ export class SecretScanner {
   scanBuffer(content: Buffer): SecretHit[] {
     const positions: number[] = [];
     this.prefilter.scan(content, positions);
-    const keystore = keystoreHits(content.subarray(0, KEYSTORE_HEAD));
+    const keystore = keystoreHits(content);
     if (positions.length === 0) return keystore;
     const lines = new LineCounter();
     const examiner = new Examiner(this.detectors);
@@ -268,7 +268,8 @@ class Stream implements SecretStream {
       chunk.length >= HISTORY
         ? Buffer.from(chunk.subarray(chunk.length - HISTORY))
         : Buffer.concat([this.history, chunk]).subarray(-HISTORY);
-    if (chunkBase === 0) this.head = [0x30, 0xfe, 0xce].includes(chunk[0]!) ? [] : undefined;
+    // Only files that may be binary keystores (by their first byte) keep their head.
+    if (chunkBase === 0) this.head = keystoreHits.mayStart(chunk[0]) ? [] : undefined;
     if (this.head !== undefined && chunkBase < KEYSTORE_HEAD)
       this.head.push(Buffer.from(chunk.subarray(0, KEYSTORE_HEAD - chunkBase)));
     this.total = chunkEnd;

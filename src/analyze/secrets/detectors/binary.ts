@@ -65,8 +65,13 @@ function pkcs12WithKey(head: Buffer): boolean {
   return false;
 }
 
-/** Findings for a keystore that starts `head` (the first KEYSTORE_HEAD bytes of a file). */
-export function keystoreHits(head: Buffer): SecretHit[] {
+/**
+ * Findings for a keystore that starts `content` (only its first KEYSTORE_HEAD bytes are read).
+ * Called for every file: the first byte rules out almost all of them before any allocation.
+ */
+export function keystoreHits(content: Buffer): SecretHit[] {
+  if (!keystoreHits.mayStart(content[0])) return [];
+  const head = content.length > KEYSTORE_HEAD ? content.subarray(0, KEYSTORE_HEAD) : content;
   if (javaKeystoreWithKey(head)) {
     return [
       {
@@ -89,3 +94,7 @@ export function keystoreHits(head: Buffer): SecretHit[] {
   }
   return [];
 }
+
+/** Whether a file whose first byte is `first` may be a keystore (DER, JKS or JCEKS magic). */
+keystoreHits.mayStart = (first: number | undefined): boolean =>
+  first === 0x30 || first === 0xfe || first === 0xce;

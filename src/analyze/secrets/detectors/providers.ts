@@ -21,6 +21,9 @@ const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const DIGITS = '0123456789';
 
+/** The generic detector's key-name literals in their usual spellings (`api_key`, `TOKEN`). */
+const KEY_WINDOWS = ['i_ke', 'I_KE', 'ikey', 'iKey', 'IKEY', 'i-ke', 'oken', 'OKEN', 'oKen'];
+
 /** 4-character prefilter windows `prefix + c` for each character `c` of `alphabet`. */
 function windowsFor(prefix: string, alphabet: string): string[] {
   return [...alphabet].map((c) => prefix + c);
@@ -260,9 +263,9 @@ function namedHexKey(
 export const datadogKey = namedHexKey(
   'datadog-api-key',
   'Datadog API or application key',
-  // `DD_API_KEY`, `dd-api-key`; `datadog` itself is all common bigrams (a slow prefilter
-  // literal), and `DATADOG_API_KEY=…` is a generic api-key assignment anyway.
-  ['DD_A', 'dd_a', 'DD-A', 'dd-a'],
+  // `DD_API_KEY`, `dd_app_key`: the generic detector's literals (`i_ke`, no new prefilter cost)
+  // and `dd_a`; `datadog` itself is all common bigrams, a slow prefilter literal.
+  [...KEY_WINDOWS, 'DD_A', 'dd_a'],
   /datadog|\bdd[_-]?(?:api|app(?:lication)?)[_-]?key/i,
   [32, 40],
   false,
@@ -272,7 +275,8 @@ export const datadogKey = namedHexKey(
 export const twilioKey = namedHexKey(
   'twilio-api-key',
   'Twilio auth token or API key',
-  ['TWIL', 'Twil', 'twil'],
+  // `TWILIO_AUTH_TOKEN`, `TWILIO_API_KEY`: the generic detector's literals, no new prefilter cost.
+  KEY_WINDOWS,
   /twilio/i,
   [32],
   false,
@@ -282,8 +286,8 @@ export const twilioKey = namedHexKey(
 export const mailgunNamedKey: Detector = {
   id: 'mailgun-api-key',
   title: 'Mailgun API key',
-  windows: ['lgun'],
-  anyCase: true,
+  // `MAILGUN_API_KEY`: the generic detector's literals, no new prefilter cost.
+  windows: KEY_WINDOWS,
   assignment: true,
   quick: /mailgun/i,
   find: (text, lineEnd) =>
