@@ -812,7 +812,11 @@ export function positives(seed = 11): CorpusItem[] {
     lines(
       'file',
       '/root/.pgpass',
-      ['# host:port:db:user:password', 'db.internal:5432:app:app:{{p}}', '*:*:*:replicator:{{q}}'],
+      [
+        '# host:port:db:user:password',
+        'db.internal:5432:app:app:{{p}}',
+        'replica.internal:5432:*:replicator:{{q}}',
+      ],
       {
         p: ['pgpass', g.password(), ['pgpass']],
         q: ['pgpass', g.password(), ['pgpass']],

@@ -53,7 +53,8 @@ export const azureSasToken: Detector = {
 export const pgpass: Detector = {
   id: 'pgpass',
   title: 'PostgreSQL password file entry (.pgpass)',
-  windows: [':543', ':*:*', '*:*:'],
+  // `:*:*` would match every table of `*:` in compiled code; wildcard hosts need a port.
+  windows: [':543'],
   quick: /:(?:\d{2,5}|\*):/,
   find(text, lineEnd) {
     const line = text.slice(0, lineEnd).replace(/\r$/, '');
@@ -195,6 +196,8 @@ export const kubernetesSecret: Detector = {
   title: 'Kubernetes Secret with data',
   multiline: true,
   windows: ['iVer'],
+  // `apiVersion:` or `"apiVersion":`: compiled Kubernetes clients name it without either.
+  assignment: true,
   quick: /apiVersion["']?\s*:/,
   find(text, lineEnd) {
     // The object: up to the next YAML document, or a few KB.
@@ -240,15 +243,15 @@ export const xmlPassword: Detector = {
   title: 'Password in XML element',
   // `swor`, shared with .netrc: the generic detector's literals are examined only before a
   // `=` or `:`, and XML has neither.
-  windows: ['swor', 'SWOR'],
+  windows: ['swor', 'Swor'],
   // Passwords only: `<nextToken>`, `<clientToken>` (paging, idempotency) are not secrets.
-  quick: /password>/i,
+  quick: /[Pp]assword>/,
   find: (text, lineEnd) => xmlValues(text.slice(0, lineEnd)),
 };
 
 function xmlValues(line: string): DetectorMatch[] {
   const out: DetectorMatch[] = [];
-  const re = /<([\w:.-]*password)>([^<>\s]{6,256})<\/\1>/dgi;
+  const re = /<([\w:.-]*[Pp]assword)>([^<>\s]{6,256})<\/\1>/dg;
   for (let m = re.exec(line); m !== null; m = re.exec(line)) {
     const span = m.indices?.[2];
     if (span === undefined || /(?:name|id|file|path|url|type)$/i.test(m[1] ?? '')) continue;

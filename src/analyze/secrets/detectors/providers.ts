@@ -154,7 +154,8 @@ export const terraformToken = tokenDetector(
 export const digitalOceanToken = tokenDetector(
   'digitalocean-token',
   'DigitalOcean token',
-  ['_v1_'],
+  // `v1_` and the first hex digit: `_v1_` and `o_v1` are all over compiled Kubernetes clients.
+  windowsFor('v1_', '0123456789abcdef'),
   /do[opr]_v1_/,
   /(do[opr]_v1_[a-f0-9]{64})(?![A-Za-z0-9])/dg,
   4,
