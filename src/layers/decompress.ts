@@ -1,4 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import * as zlib from 'node:zlib';
 import { Decompress as FzstdDecompress } from 'fzstd';
 import type { Compression } from '../image/types.js';
@@ -21,9 +23,31 @@ const GZIP_SLICE = 32 << 10;
  */
 export const MAX_ZSTD_WINDOW_LOG = 27;
 
+let gc: (() => void) | null | undefined;
+
+/**
+ * A full garbage collection, for PureZstd only: the windows fzstd drops are freed by V8 long
+ * after they are dropped, so many frames that each earn a window could still pile up hundreds
+ * of MiB of garbage. Collecting after every 128 MiB of windows bounds that pile; a stream with
+ * one frame (what encoders write) never gets here. `gc` is reached the documented way for a
+ * running process: the flag, then a fresh context, which then has it.
+ */
+function collectGarbage(): void {
+  if (gc === undefined) {
+    try {
+      setFlagsFromString('--expose-gc');
+      gc = runInNewContext('gc') as () => void;
+    } catch {
+      gc = null;
+    }
+  }
+  gc?.();
+}
+
 /** See PureZstd's constructor. */
 const WINDOW_BUDGET = 2 * 2 ** MAX_ZSTD_WINDOW_LOG;
 const WINDOW_PER_BYTE = 64;
+const COLLECT_EVERY = 2 ** MAX_ZSTD_WINDOW_LOG;
 
 type ZstdFactory = (options: { chunkSize: number; params: Record<number, number> }) => Transform;
 
@@ -82,6 +106,8 @@ class PureZstd extends Transform {
   /** Window bytes the frames read so far make fzstd allocate, and bytes decoded. */
   private windows = 0;
   private produced = 0;
+  /** Window bytes allocated since the last forced collection. */
+  private uncollected = 0;
   private readonly inner = new FzstdDecompress((data) => {
     this.produced += data.length;
     if (data.length) this.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
@@ -100,7 +126,13 @@ class PureZstd extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.windows += this.frameWindows.get(chunk) ?? 0;
+    const windows = this.frameWindows.get(chunk) ?? 0;
+    this.windows += windows;
+    this.uncollected += windows;
+    if (this.uncollected > COLLECT_EVERY) {
+      this.uncollected = 0;
+      collectGarbage();
+    }
     if (this.windows > WINDOW_BUDGET + WINDOW_PER_BYTE * this.produced) {
       done(
         new Error(

@@ -220,7 +220,7 @@ export async function buildHostileFiles(root: string): Promise<HostileCase[]> {
   );
   await layout(
     'zstd-many-8m-window-frames',
-    [manyFrames(23)],
+    [manyFrames(23), manyFrames(23)],
     /decompresses to more than \d+ bytes; refusing a possible decompression bomb/,
   );
   // 1 GiB of zeros in 1 MB of gzip: inflated at full speed within the ratio bound, then
