@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -84,8 +84,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
-  process.env.RUNNER_TOOL_CACHE = saved.tools;
-  process.env.RUNNER_TEMP = saved.temp;
+  // process.env turns undefined into the string "undefined": delete instead.
+  if (saved.tools === undefined) delete process.env.RUNNER_TOOL_CACHE;
+  else process.env.RUNNER_TOOL_CACHE = saved.tools;
+  if (saved.temp === undefined) delete process.env.RUNNER_TEMP;
+  else process.env.RUNNER_TEMP = saved.temp;
+  // Copies of the real binaries and their archives: hundreds of MB.
+  await rm(dir, { recursive: true, force: true });
 });
 
 const install = (tool: ScannerName) =>

@@ -6,11 +6,11 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { check, type CheckOptions } from '../../src/commands/check.js';
 import type { RuleResult, Verdict } from '../../src/policy/verdict.js';
 import type { Finding } from '../../src/scanners/finding.js';
@@ -168,6 +168,10 @@ beforeAll(async () => {
   await writeFile(trivyAppReport, JSON.stringify(trivyApp));
   await writeFile(trivyArmReport, JSON.stringify(trivyArm));
   await writeFile(grypeArmReport, JSON.stringify(grypeArm));
+});
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('the scanners on their own, with the test databases', () => {
