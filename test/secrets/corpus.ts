@@ -1069,6 +1069,8 @@ export function negatives(seed = 12): CorpusItem[] {
         'AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
         'Use a token such as ghp_16C7e42F292c6912E7710c838347Ae178B4a in the header.',
         'const auth = createTokenAuth("ghp_PersonalAccessToken01245678900000000");',
+        'const TOKEN = "ghp_PersonalAccessToken01245678900000000";',
+        '          "token": "ghs_16C7e42F292c6912E7710c838347Ae178B4a",',
         '"token": "github_pat_0A1B2C3D4E5F6G7H8I9J0K_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456",',
         '*:*:*:*:*:*:*:*:*:*:*:*:*:*:*:*:*:*',
         "define( 'DB_PASSWORD', 'password_here' );",

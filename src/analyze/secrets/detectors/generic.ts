@@ -1,5 +1,5 @@
 import type { Detector, DetectorMatch } from '../types.js';
-import { charClasses, entropy, isExampleValue, isPlaceholder } from '../values.js';
+import { charClasses, entropy, hasSequence, isExampleValue, isPlaceholder } from '../values.js';
 
 // Assignments whose key names a secret: `password = "…"`, `API_TOKEN: …`, `SECRET_KEY=…`,
 // `"client_secret": "…"`, `'password' => '…'`, `Token := "…"`. The value has to look random:
@@ -46,6 +46,13 @@ function looksLikeCodeOrWord(v: string): boolean {
   );
 }
 
+/**
+ * Values in a vendor's token format: its own detector judges them (checksum, alphabet), and one
+ * it did not report is a sample (`ghs_16C7e42F292c6912E7710c838347Ae178B4a` in GitHub's docs).
+ */
+const VENDOR_PREFIX =
+  /^(?:gh[pousr]_|github_pat_|glpat-|xox[baprse]-|npm_|[sr]k_live_|A[KS]IA[A-Z2-7]{16}$|AIza|sk-(?:proj|ant)-|hf_|dckr_pat_|pypi-|shp(?:at|ca|pa|ss)_|hv[sbr]\.|do[opr]_v1_|GOCSPX-|SG\.)/;
+
 /** Base64 that decodes to readable text: documentation, never a generated secret. */
 export function isBase64Text(v: string): boolean {
   if (v.length < 12 || v.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(v)) return false;
@@ -79,6 +86,9 @@ export function looksRandom(v: string, minLength = 8): boolean {
 export function isSecretValue(v: string): boolean {
   return (
     /[0-9]/.test(v) &&
+    !VENDOR_PREFIX.test(v) &&
+    !hasSequence(v) &&
+    !/(.)\1{5}/.test(v) && // `…78900000000`: typed, not generated
     /[A-Za-z]/.test(v) &&
     !isPlaceholder(v) &&
     !isExampleValue(v) &&
