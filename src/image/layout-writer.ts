@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { digestHex } from './digest.js';
 import type { Image, LayerDescriptor } from './types.js';
 
@@ -25,9 +25,17 @@ export async function createLayoutSpool(image: Image, parent = tmpdir()): Promis
   const blobs = join(dir, 'blobs', 'sha256');
   await mkdir(blobs, { recursive: true });
   const blob = (digest: string): string => join(blobs, digestHex(digest));
+  const spooled = new Set<string>();
   return {
     dir,
-    sink: (layer) => createWriteStream(blob(layer.digest)),
+    // An image may hold the same layer twice (the same COPY in two steps), and the walk reads
+    // both, perhaps at once: the blob is written once, by the first, not truncated and rewritten
+    // under it by the second.
+    sink: (layer) => {
+      if (spooled.has(layer.digest)) return discard();
+      spooled.add(layer.digest);
+      return createWriteStream(blob(layer.digest));
+    },
     async finish() {
       await writeFile(blob(image.configDigest), image.configBytes);
       await writeFile(blob(image.manifestDigest), image.manifestBytes);
@@ -49,4 +57,12 @@ export async function createLayoutSpool(image: Image, parent = tmpdir()): Promis
     },
     remove: () => rm(dir, { recursive: true, force: true }),
   };
+}
+
+function discard(): Writable {
+  return new Writable({
+    write(_chunk, _enc, done) {
+      done();
+    },
+  });
 }
