@@ -19,7 +19,10 @@ export interface KeylessOptions {
 }
 
 /** A DSSE bundle v0.3 signed with a Fulcio certificate, built by @sigstore/sign (loaded lazily). */
-export async function buildKeylessBundle(stmt: Statement, options: KeylessOptions): Promise<Buffer> {
+export async function buildKeylessBundle(
+  stmt: Statement,
+  options: KeylessOptions,
+): Promise<Buffer> {
   if (!options.tsaURL && !options.tlog) {
     throw new Error('keyless signing needs a timestamp authority or a transparency log');
   }

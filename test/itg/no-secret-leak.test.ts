@@ -141,7 +141,7 @@ describe('check: every format, to stdout and to --output files, with --debug', (
     };
     const found = verdict.rules.find((x) => x.rule === 'secrets')!.findings;
     const kinds = new Set(found.map((f) => f.kind));
-    expect([...kinds].sort()).toEqual(['env', 'file', 'history', 'label']);
+    expect([...kinds].sort()).toEqual(['config', 'env', 'file', 'history', 'label']);
     const detectors = new Set(found.map((f) => f.detector));
     for (const d of [
       'github-token',
