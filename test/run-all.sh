@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what the tests need when it is missing
-# (npm packages, Debian's docker.io, docker-registry, skopeo, busybox-static), starts dockerd on a
-# private socket and a registry on 127.0.0.1, builds the test images, runs every test on Node 20
-# and on Node 24, and stops what it started.
+# (npm packages; Debian's docker.io, docker-registry, skopeo, busybox-static, debootstrap, influxdb,
+# prometheus and the rest of test/env/setup.sh), starts dockerd on a private socket, a registry and
+# the scanners' database server on 127.0.0.1, builds the test images with the real engine, builds
+# the real Trivy, Grype and cosign from the Go module proxy (cached by version) and the test
+# vulnerability databases, runs every test on Node 20 and on Node 24, and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -39,6 +41,8 @@ step "real scanners and their test databases"
 # ~/.cache/image-gate-tools), the vuln-* images FROM debian-base, and the vulnerability
 # databases served on loopback (Trivy's in the registry, Grype's by start.sh's HTTP server).
 bash test/env/scanners.sh
+# The loopback registry with the OCI 1.1 referrers API for the signing tests (they start it).
+bash test/env/referrers-registry.sh
 bash test/scanners/images.sh
 bash test/scanners/dbs.sh
 

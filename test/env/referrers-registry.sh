@@ -6,7 +6,7 @@
 # Idempotent; needs Go >= 1.24. The tests start and stop the server themselves (by PID).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-out=${IMAGE_GATE_TOOLS:-$HOME/.cache/image-gate-tools}/referrers-registry/referrers-registry
+out=${IMAGE_GATE_TOOLS_DIR:-$HOME/.cache/image-gate-tools}/referrers-registry/referrers-registry
 if [ -x "$out" ] && [ "${1:-}" != "--force" ]; then
   echo "referrers-registry: present ($out)" >&2
   exit 0

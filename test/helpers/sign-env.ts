@@ -13,7 +13,9 @@ import { testEnv } from './env.js';
 
 const run = promisify(execFile);
 
-export const TOOLS = join(process.env.HOME ?? '/root', '.cache', 'image-gate-tools');
+export const TOOLS =
+  process.env.IMAGE_GATE_TOOLS_DIR ??
+  join(process.env.HOME ?? '/root', '.cache', 'image-gate-tools');
 export const COSIGN = process.env.IMAGE_GATE_COSIGN ?? join(TOOLS, 'cosign-3.1.3', 'cosign');
 export const REFERRERS_REGISTRY = join(TOOLS, 'referrers-registry', 'referrers-registry');
 
