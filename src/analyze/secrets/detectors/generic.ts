@@ -66,8 +66,17 @@ export function isBase64Text(v: string): boolean {
  */
 export function wordiness(v: string): number {
   let n = 0;
-  for (const w of v.match(/[A-Z]?[a-z]{4,}|[A-Z]{4,}/g) ?? []) n += w.length;
+  for (const w of v.match(/[A-Z]?[a-z]{4,}|[A-Z]{4,}/g) ?? []) if (pronounceable(w)) n += w.length;
   return n / v.length;
+}
+
+/**
+ * Words have vowels (`Secret` 2 of 6, `session` 3 of 7); a random run of letters mostly does not
+ * (`wsfkif`, `pgzqa`). Without this, one random password in about 170 read as "mostly words".
+ */
+function pronounceable(run: string): boolean {
+  const vowels = run.match(/[aeiouy]/gi)?.length ?? 0;
+  return vowels / run.length >= 0.3;
 }
 
 /** High enough Shannon entropy for its length, mixing character classes. */
