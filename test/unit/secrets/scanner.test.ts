@@ -28,6 +28,14 @@ describe('scanString', () => {
     ]);
   });
 
+  test('a random password with long runs of letters is a secret, not "mostly words"', () => {
+    // Seen as misses before: runs like `pgzqa`, `wsfkif` were counted as words.
+    for (const pw of ['P1pgzqaDgaUmSYMEwsfkif', 'sfhc7RsmneArZLMZOe794L', 'H7afjzfyrmsjcyAnCdDSUE'])
+      expect(scanner.scanString(`DB_PASSWORD=${pw}`), pw).toHaveLength(1);
+    // Identifiers made of real words still are not.
+    expect(scanner.scanString('token = V1SecretVolumeSource2')).toEqual([]);
+  });
+
   test('a label', () => {
     const hits = scanner.scanString('api-key=7fK2mQ9xL4vB8nR1tY6wZ3cH');
     expect(hits.map((h) => h.detector)).toEqual(['generic-secret']);
