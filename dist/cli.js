@@ -514,8 +514,12 @@ function isBase64Text(v) {
 }
 function wordiness(v) {
   let n = 0;
-  for (const w of v.match(/[A-Z]?[a-z]{4,}|[A-Z]{4,}/g) ?? []) n += w.length;
+  for (const w of v.match(/[A-Z]?[a-z]{4,}|[A-Z]{4,}/g) ?? []) if (pronounceable(w)) n += w.length;
   return n / v.length;
+}
+function pronounceable(run) {
+  const vowels = run.match(/[aeiouy]/gi)?.length ?? 0;
+  return vowels / run.length >= 0.3;
 }
 function looksRandom(v, minLength = 8) {
   if (v.length < minLength || v.length > 256) return false;
