@@ -8,7 +8,6 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runCli } from '../../../src/cli/run.js';
 import { RegistryClient } from '../../../src/image/registry/client.js';
 import { verifyImage } from '../../../src/sign/verify.js';
 import { testEnv } from '../../helpers/env.js';
@@ -17,6 +16,7 @@ import {
   freshRepo,
   startReferrersRegistry,
   writeKeyPair,
+  runCliCaptured,
 } from '../../helpers/sign-env.js';
 
 let dir: string;
@@ -37,27 +37,7 @@ beforeAll(async () => {
   process.env.COSIGN_PASSWORD = keys.password;
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const w1 = process.stdout.write.bind(process.stdout);
-  const w2 = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((c: string) => (
-    out.push(String(c)),
-    true
-  )) as typeof process.stdout.write;
-  process.stderr.write = ((c: string) => (
-    err.push(String(c)),
-    true
-  )) as typeof process.stderr.write;
-  try {
-    const code = await runCli(args);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-  }
-}
+const cli = runCliCaptured;
 
 describe('sign then verify (Node with sigstore support)', () => {
   const client = new RegistryClient({ retries: 0 });
