@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { prng } from '../unit/secrets/corpus.js';
 
 /** Where a leak sits in an image. `deleted`: in a layer, removed by a later one. */
 export type Place = 'file' | 'deleted' | 'env' | 'history' | 'label';
@@ -31,18 +32,6 @@ export interface CorpusItem {
   secrets: Planted[];
   /** For negatives: what kind of look-alike it is. */
   negative?: string;
-}
-
-/** mulberry32: small, seeded. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
