@@ -4,43 +4,29 @@
  * verifies refuses before any work, with exit 2 and the versions it needs, rather than failing
  * half-way or reporting an image as unverified.
  */
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { runCli } from '../../../src/cli/run.js';
-
-let err: string[];
-const saved = { out: process.stdout.write, err: process.stderr.write };
-
-beforeEach(() => {
-  err = [];
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  process.stderr.write = ((c: string) => (
-    err.push(String(c)),
-    true
-  )) as typeof process.stderr.write;
-});
-afterEach(() => {
-  process.stdout.write = saved.out;
-  process.stderr.write = saved.err;
-});
+import { describe, expect, test } from 'vitest';
+import { runCliCaptured as cli } from '../../helpers/sign-env.js';
 
 describe('on a Node older than sigstore supports', () => {
   // Nothing is read or contacted first: the registry below does not exist.
   test('check --sign refuses before gating, exit 2, naming the versions', async () => {
-    const code = await runCli(['check', '127.0.0.1:9/app:v1', '--sign', '--key', '/nonexistent']);
-    expect(code).toBe(2);
-    expect(err.join('')).toMatch(
+    const r = await cli('check', '127.0.0.1:9/app:v1', '--sign', '--key', '/nonexistent');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
       /signing needs Node\.js \^22\.22\.2, \^24\.15\.0, >=26\.0\.0 .* this is Node\.js 20\./,
     );
   });
 
   test('sign and verify refuse the same way', async () => {
-    expect(await runCli(['sign', '127.0.0.1:9/app:v1', '--key', '/nonexistent'])).toBe(2);
-    expect(await runCli(['verify', '127.0.0.1:9/app:v1', '--key', '/nonexistent'])).toBe(2);
-    expect(err.join('')).toMatch(/verify needs Node\.js/);
+    expect((await cli('sign', '127.0.0.1:9/app:v1', '--key', '/nonexistent')).code).toBe(2);
+    const verify = await cli('verify', '127.0.0.1:9/app:v1', '--key', '/nonexistent');
+    expect(verify.code).toBe(2);
+    expect(verify.err).toMatch(/verify needs Node\.js/);
   });
 
   test('watch refuses to start rather than report unverified images as anything', async () => {
-    expect(await runCli(['watch', '--once', '--key', '/nonexistent'])).toBe(2);
-    expect(err.join('')).toMatch(/watch needs Node\.js/);
+    const r = await cli('watch', '--once', '--key', '/nonexistent');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/watch needs Node\.js/);
   });
 });
